@@ -2,7 +2,7 @@
 import { pino } from 'pino'
 import { loadConfig } from '../config/load-config.js'
 import { loggerOptions } from '../logging/logger-options.js'
-import { connectForCli } from '../db/cli-connection.js'
+import { openAdminStore } from './admin-store.js'
 import { startServer } from '../server.js'
 import { runRotateKey } from './rotate-key.js'
 
@@ -43,7 +43,7 @@ async function rotateKey (): Promise<number> {
     return 1
   }
   const logger = pino(loggerOptions(config.logLevel === 'info' ? 'warn' : config.logLevel))
-  const conn = await connectForCli(config)
+  const conn = await openAdminStore(process.env)
   try {
     process.stdout.write(`Rotating encrypted fields in ${conn.description}\n`)
     const result = await runRotateKey({
