@@ -81,6 +81,8 @@ export interface RunOutcome {
   pages: number
   records: number
   inserted: number
+  /** When the API reports the credential's expiry (header or field); omit when it does not. */
+  credentialExpiresAt?: Date | null
 }
 
 export interface Connector {

@@ -1,0 +1,33 @@
+// JSON API: sync status, Sync now and cancel (behind the same login gate as every data route).
+import type { FastifyPluginAsync } from 'fastify'
+import type { SourceId } from '../connectors/connector.js'
+import { loadSyncStatus, type SourceStatusView } from './sync-status.js'
+import { cancelSync, SourceFilterSchema, startSync, type SourceFilter } from './sync-actions.js'
+
+export const syncApiRoutes: FastifyPluginAsync = async (app) => {
+  const statusOf = async (filter: SourceFilter): Promise<SourceStatusView[]> =>
+    await loadSyncStatus(app.scheduler, new Date(), filter.site, filter.source as SourceId | undefined)
+
+  app.get<{ Querystring: SourceFilter }>('/api/v1/sync/status', { schema: { querystring: SourceFilterSchema } }, async (request) => {
+    return {
+      schedulerEnabled: app.config.schedulerEnabled,
+      intervalMinutes: app.config.syncIntervalMinutes,
+      sources: await statusOf(request.query)
+    }
+  })
+
+  // 202 when at least one run started; 409 with the runs in progress (or the reasons) when none could start.
+  app.post<{ Body: SourceFilter }>('/api/v1/sync', { schema: { body: SourceFilterSchema } }, async (request, reply) => {
+    const filter = request.body ?? {}
+    const items = await startSync(app, request, reply, filter)
+    const status = await statusOf(filter)
+    const runs = items.map((i) => ({ ...i, progress: status.find((s) => s.site === i.site && s.source === i.source)?.running ?? null }))
+    const started = items.some((i) => i.status === 'started')
+    return reply.code(started ? 202 : 409).send({ status: started ? 'started' : 'not_started', runs })
+  })
+
+  app.post<{ Body: SourceFilter }>('/api/v1/sync/cancel', { schema: { body: SourceFilterSchema } }, async (request, reply) => {
+    const items = await cancelSync(app, request, reply, request.body ?? {})
+    return { cancelled: items }
+  })
+}
