@@ -1,0 +1,174 @@
+// Maps one organisation audit event (GET /admin/v1/orgs/{orgId}/events-stream, API-NOTES §3b) to an EventDraft.
+// Sign-ins and the Bitbucket audit log arrive here (both need Atlassian Guard); Bitbucket ones keep product 'bitbucket'.
+import { Pipeline, Product, type EventDraft, type IdentityHint, type MembershipChange } from '../../events/event.js'
+import { asArray, asRecord, asString, shortText, toVerb } from '../jira/site-api.js'
+import type { SiteConfig } from '../connector.js'
+
+export const ORG_EVENTS_SOURCE = 'org-events'
+
+// Action keys from /event-actions are snake_case verbs; the exact key strings are unconfirmed (API-NOTES §8),
+// so match on meaning rather than one spelling.
+const OPERATIONS: ReadonlyArray<[RegExp, string]> = [
+  [/(log(ged)?|sign(ed)?)[_ -]?in.*(fail|denied|reject)|(fail|denied).*(log|sign)[_ -]?in/, 'login_failed'],
+  [/(logged|log|signed|sign)[_ -]?(in|on)\b|(^|_)login($|_)|user_authenticated/, 'user_logged_in'],
+  [/(logged|log|signed|sign)[_ -]?(out|off)\b|(^|_)logout($|_)/, 'user_logged_out'],
+  [/(add|added|join|joined).*group|group.*member.*(add|added)/, 'group_membership_changed'],
+  [/(remove|removed|left|leave|deleted).*from.*group|group.*member.*(remov|delet)/, 'group_membership_changed'],
+  [/group.*(creat|add)|(creat|add).*group/, 'group_created'],
+  [/group.*(delet|remov)|(delet|remov).*group/, 'group_deleted'],
+  [/password/, 'password_changed'],
+  [/api[_ -]?(token|key).*(creat)/, 'api_token_created'],
+  [/api[_ -]?(token|key).*(revok|delet)/, 'api_token_revoked'],
+  [/api[_ -]?(token|key)/, 'api_token_changed'],
+  [/(two|2)[_ -]?(step|factor)|mfa|2sv|2fa/, 'mfa_changed'],
+  [/reactivat|restor/, 'user_activated'],
+  [/deactivat|suspend|(user|account).*(delet|clos)/, 'user_deactivated'],
+  [/(user|account).*(creat|invit)|invit/, 'user_created'],
+  [/email|renam|full[_ -]?name/, 'user_updated'],
+  [/permission|role|product[_ -]?access|access[_ -]?(grant|revok)|admin/, 'permission_changed'],
+  [/polic/, 'policy_changed'],
+  [/ip[_ -]?allow|allowlist|setting|config/, 'setting_changed'],
+  [/repo(sitory)?.*(creat)/, 'repository_created'],
+  [/repo(sitory)?.*(delet)/, 'repository_deleted']
+]
+
+export function orgEventOperation (action: string): string {
+  const key = action.toLowerCase()
+  for (const [pattern, operation] of OPERATIONS) if (pattern.test(key)) return operation
+  return toVerb(action)
+}
+
+function membershipAction (action: string): 'added' | 'removed' | null {
+  const key = action.toLowerCase()
+  if (!/group/.test(key)) return null
+  if (/(remove|removed|left|leave|deleted)/.test(key) && !/(creat)/.test(key)) return 'removed'
+  if (/(add|added|join|joined)/.test(key) && !/(creat)/.test(key)) return 'added'
+  return null
+}
+
+type Item = Record<string, unknown>
+
+function itemsOf (attributes: Item): Item[] {
+  return [...asArray(attributes.context), ...asArray(attributes.container)].map(asRecord)
+}
+
+function typeOf (item: Item): string {
+  return (asString(item.type) ?? '').toLowerCase()
+}
+
+function isUser (item: Item): boolean { return /^(users?|accounts?|atlassian[-_]?accounts?)$/.test(typeOf(item)) }
+function isGroup (item: Item): boolean { return /^groups?$/.test(typeOf(item)) }
+
+function nameOf (item: Item): string | null {
+  const attrs = asRecord(item.attributes)
+  return asString(attrs.name) ?? asString(attrs.displayName) ?? asString(attrs.siteName) ?? asString(attrs.slug) ??
+    asString(attrs.fullName) ?? asString(item.name)
+}
+
+/** Bitbucket audit records: the API's product filter value, or Bitbucket-typed containers (workspaces, repositories). */
+export function isBitbucketEvent (attributes: Item): boolean {
+  const product = asString(attributes.product) ?? asString(asRecord(attributes.product).key)
+  if (product !== null) return product.toLowerCase() === 'bitbucket'
+  if (itemsOf(attributes).some((item) => /bitbucket|repositor|workspace/.test(typeOf(item)))) return true
+  return /^bitbucket[_.:-]/i.test(asString(attributes.action) ?? '')
+}
+
+function membershipOf (action: string, attributes: Item): MembershipChange | null {
+  const change = membershipAction(action)
+  if (change === null) return null
+  const items = itemsOf(attributes)
+  const user = items.find(isUser)
+  const group = items.find(isGroup)
+  const accountId = user !== undefined ? asString(user.id) : null
+  const groupName = group !== undefined ? (nameOf(group) ?? asString(group.id)) : null
+  if (accountId === null || groupName === null) return null
+  // The member is the user the event is about; the actor is the admin who made the change.
+  return { group: groupName, account_id: accountId, action: change }
+}
+
+function actorOf (attributes: Item): IdentityHint | null {
+  const actor = asRecord(attributes.actor)
+  const id = asString(actor.id)
+  if (id === null || id === '') return null
+  return {
+    account_id: id,
+    display_name: asString(actor.name),
+    // Plaintext only until ingest encrypts it; never copied into the summary.
+    email: asString(actor.email)
+  }
+}
+
+function objectOf (attributes: Item, site: SiteConfig, bitbucket: boolean, fallbackId: string): EventDraft['object'] {
+  const items = itemsOf(attributes)
+  const context = asArray(attributes.context).map(asRecord)
+  const containers = asArray(attributes.container).map(asRecord)
+  // The subject (a user, group, repository) is in context; the container names where it happened.
+  const subject = context.find((i) => !isUser(i) || context.length === 1) ?? context[0] ?? items[0]
+  const container = containers[0]
+  const type = subject !== undefined ? typeOf(subject).replace(/ies$/, 'y').replace(/s$/, '') : 'organization'
+  const id = subject !== undefined ? (asString(subject.id) ?? fallbackId) : (site.orgId ?? fallbackId)
+  const containerName = container !== undefined ? nameOf(container) : null
+  return {
+    type: type === '' ? 'unknown' : type,
+    id,
+    name: subject !== undefined ? shortText(nameOf(subject)) : null,
+    container: shortText(containerName, 120),
+    url: bitbucket ? bitbucketUrl(subject, container) : adminAuditUrl(site)
+  }
+}
+
+function adminAuditUrl (site: SiteConfig): string {
+  return site.orgId !== null
+    ? `https://admin.atlassian.com/o/${encodeURIComponent(site.orgId)}/audit-log`
+    : 'https://admin.atlassian.com/'
+}
+
+function bitbucketUrl (subject: Item | undefined, container: Item | undefined): string {
+  for (const item of [subject, container]) {
+    if (item === undefined) continue
+    const attrs = asRecord(item.attributes)
+    const slug = asString(attrs.fullName) ?? asString(attrs.full_name) ?? asString(attrs.slug)
+    if (slug !== null && /^[\w.-]+(\/[\w.-]+)?$/.test(slug)) return `https://bitbucket.org/${slug}`
+  }
+  return 'https://bitbucket.org/'
+}
+
+export function mapOrgEvent (raw: unknown, site: SiteConfig): EventDraft | null {
+  const event = asRecord(raw)
+  const id = asString(event.id)
+  const attributes = asRecord(event.attributes)
+  const time = asString(attributes.time) ?? (typeof attributes.time === 'number' ? attributes.time : null)
+  if (id === null || time === null) return null
+  const action = asString(attributes.action) ?? 'unknown'
+  const bitbucket = isBitbucketEvent(attributes)
+  const location = asRecord(attributes.location)
+  const message = asRecord(event.message)
+  return {
+    site: site.id,
+    product: bitbucket ? Product.Bitbucket : Product.Admin,
+    pipeline: Pipeline.Audit,
+    source: ORG_EVENTS_SOURCE,
+    source_record_id: id,
+    occurred_at: time,
+    operation: orgEventOperation(action),
+    actor: actorOf(attributes),
+    object: objectOf(attributes, site, bitbucket, id),
+    changes: [],
+    source_ip: asString(location.ip),
+    summary: shortText(asString(message.content) ?? action) ?? action,
+    membership: membershipOf(action, attributes)
+  }
+}
+
+/** Ordering key of the stream: processedAt where given (late events sort by arrival), else time. */
+export function processedAtOf (raw: unknown): number | null {
+  const attributes = asRecord(asRecord(raw).attributes)
+  for (const value of [attributes.processedAt, attributes.time]) {
+    if (typeof value === 'number' && Number.isFinite(value)) return value
+    if (typeof value === 'string') {
+      const ms = Date.parse(value)
+      if (!Number.isNaN(ms)) return ms
+    }
+  }
+  return null
+}
