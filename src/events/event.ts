@@ -68,6 +68,9 @@ export interface IdentityHint {
   account_status?: string | null
   /** Per-product ids, e.g. { bitbucket: '{uuid}' }. */
   product_ids?: Partial<Record<Product, string>>
+  /** A raw "Name <email>" author string (Bitbucket commits); ingest keeps the name and encrypts the email.
+   *  With no account_id (an author not linked to an account) ingest derives a keyed `unlinked:` pseudonym. */
+  raw_author?: string | null
 }
 
 /** A group membership change carried by an audit record (the member is the subject, not the admin). */

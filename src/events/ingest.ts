@@ -1,0 +1,120 @@
+// The only write path for events: validate and minimise drafts, insert new ones with one unordered bulk upsert
+// ($setOnInsert only, so a stored audit event is never altered), then update identities, teams and rollups.
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb'
+import type { Logger } from 'pino'
+import type { BlindIndex, FieldCipher } from '../crypto/field-cipher.js'
+import { createIdentitiesRepository, type IdentitiesRepository, type IdentityObservation } from '../identities/identities-repository.js'
+import { createTeamsRepository, type TeamsRepository, type TimedMembershipChange } from '../teams/teams-repository.js'
+import type { EventDraft, IngestResult, UnifiedEvent } from './event.js'
+import { buildEvent, type RejectReason } from './event-builder.js'
+import { incrementRollups } from './rollups.js'
+
+export const EVENTS = 'events'
+const DUPLICATE_KEY = 11000
+
+export interface IngestOptions {
+  db: Db
+  cipher: FieldCipher
+  blindIndex: BlindIndex
+  logger: Logger
+  retentionSeconds: number
+  encryptDisplayNames: boolean
+  now?: () => Date
+  /** Shared repositories (the events plugin passes its own); built here when absent. */
+  identities?: IdentitiesRepository
+  teams?: TeamsRepository
+}
+
+export type Ingest = (drafts: EventDraft[]) => Promise<IngestResult>
+
+export function createIngest (opts: IngestOptions): Ingest {
+  const { db, logger, blindIndex } = opts
+  const now = opts.now ?? (() => new Date())
+  const identities = opts.identities ?? createIdentitiesRepository({ ...opts, now })
+  const teams = opts.teams ?? createTeamsRepository({ db, logger, now })
+  const events = db.collection<UnifiedEvent>(EVENTS)
+  const pseudonym = (value: string): string => `pseudo:${blindIndex.email(value).slice(0, 22)}`
+
+  return async function ingest (drafts) {
+    const result: IngestResult = { received: drafts.length, inserted: 0, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 }
+    const at = now()
+    const cutoff = at.getTime() - opts.retentionSeconds * 1000
+    const batch: UnifiedEvent[] = []
+    const memberships = new Map<string, TimedMembershipChange>()
+    const observations: IdentityObservation[] = []
+    const seen = new Set<string>()
+    const reasons: Partial<Record<RejectReason | 'too_old', number>> = {}
+
+    for (const draft of drafts) {
+      const actor = draft && typeof draft === 'object' ? identities.normaliseHint(draft.actor) : null
+      const built = buildEvent(draft, at, actor?.account_id ?? null, pseudonym)
+      if (!built.ok) {
+        result.rejected++
+        reasons[built.reason] = (reasons[built.reason] ?? 0) + 1
+        continue
+      }
+      const event = built.event
+      if (event.occurred_at.getTime() < cutoff) {
+        result.skippedTooOld++
+        continue
+      }
+      if (seen.has(event._id)) {
+        // The same record twice in one page: store once (two upserts of one _id in one unordered batch can race).
+        result.alreadyPresent++
+        continue
+      }
+      seen.add(event._id)
+      batch.push(event)
+      if (actor && draft.actor) {
+        observations.push({ hint: draft.actor, site: event.site, product: event.product, at: event.occurred_at, active: true })
+      }
+      const m = draft.membership
+      if (m && typeof m.group === 'string' && typeof m.account_id === 'string') {
+        memberships.set(event._id, { group: m.group, account_id: m.account_id, action: m.action, site: event.site, at: event.occurred_at })
+      }
+    }
+    if (result.rejected > 0) {
+      // Reasons and counts only: a rejected record may carry personal data.
+      logger.warn({ rejected: result.rejected, reasons, source: drafts[0]?.source }, 'ingest rejected invalid records')
+    }
+    if (batch.length === 0) return result
+
+    const insertedIds = await insertNew(batch)
+    const inserted = batch.filter((e) => insertedIds.has(e._id))
+    result.inserted = inserted.length
+    result.alreadyPresent += batch.length - inserted.length
+
+    // Identities are observed for every valid event (idempotent upserts, so a retried page still heals them);
+    // rollups and membership changes only for events inserted now, so a re-read never double-counts.
+    const changes = inserted.flatMap((e) => memberships.get(e._id) ?? [])
+    await Promise.all([
+      identities.observe(observations),
+      incrementRollups(db, inserted),
+      changes.length > 0 ? teams.applyMembershipChanges(changes) : Promise.resolve(0)
+    ])
+    logger.debug({ ...result }, 'ingest batch written')
+    return result
+  }
+
+  async function insertNew (batch: UnifiedEvent[]): Promise<Set<string>> {
+    const ops: Array<AnyBulkWriteOperation<UnifiedEvent>> = batch.map((event) => ({
+      // $setOnInsert only: re-reading a page must never alter a stored audit event.
+      updateOne: { filter: { _id: event._id }, update: { $setOnInsert: event }, upsert: true }
+    }))
+    let upserted: Record<number, unknown>
+    try {
+      upserted = (await events.bulkWrite(ops, { ordered: false })).upsertedIds
+    } catch (err) {
+      // A concurrent writer inserted the same _id first: that event is already present, which is the goal.
+      if (!(err instanceof MongoBulkWriteError) || err.writeErrors === undefined) throw err
+      const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : Object.values(err.writeErrors)
+      if (writeErrors.some((e) => e.code !== DUPLICATE_KEY)) throw err
+      upserted = err.result.upsertedIds
+    }
+    const ids = new Set<string>()
+    for (const [index, id] of Object.entries(upserted)) {
+      ids.add(typeof id === 'string' ? id : (batch[Number(index)] as UnifiedEvent)._id)
+    }
+    return ids
+  }
+}
