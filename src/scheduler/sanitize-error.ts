@@ -17,8 +17,8 @@ export function sanitizeErrorMessage (err: unknown, secrets: ReadonlyArray<strin
     .replace(/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]')
     .replace(/\b(authorization|api[_-]?key|token|password|secret)(["']?\s*[:=]\s*["']?)[^\s"',;]+/gi, '$1$2[redacted]')
     .replace(/[^\s@<>"'(),;:]+@[^\s@<>"'(),;:]+\.[a-z]{2,}/gi, '[email]')
-    // long opaque strings (tokens, JWTs, base64 credentials)
-    .replace(/[A-Za-z0-9_\-+/=.]{40,}/g, '[redacted]')
+    // long opaque strings (tokens, JWTs, base64 credentials); URL paths are kept readable
+    .replace(/\S{40,}/g, (word) => /^https?:\/\//i.test(word) ? word : word.replace(/[A-Za-z0-9_\-+/=.]{40,}/g, '[redacted]'))
     .replace(/[\r\n\t]+/g, ' ')
     .trim()
   if (text === '') text = 'Unknown error'
