@@ -1,0 +1,136 @@
+// One collection: documents by _id (insertion order = natural order), secondary indexes, and write primitives.
+import { ObjectId } from 'bson'
+import { commandError } from './errors.js'
+import { SortedIndex, type IndexSpec } from './sorted-index.js'
+import { compileFilter, planQuery, sortComparator, type Plan } from './query-planner.js'
+import { normaliseForStorage, valueKey, type Doc } from './values.js'
+
+export interface FindOptions { filter?: Doc; sort?: Doc; skip?: number; limit?: number; collation?: Doc }
+
+export class Collection {
+  readonly db: string
+  readonly name: string
+  readonly docs = new Map<string, Doc>()
+  readonly indexes = new Map<string, SortedIndex>()
+
+  constructor (db: string, name: string) {
+    this.db = db
+    this.name = name
+  }
+
+  get ns (): string { return `${this.db}.${this.name}` }
+
+  /** Stores a document, maintaining indexes; throws E11000 before changing anything if a unique key is taken. */
+  put (doc: Doc, check = true): Doc {
+    if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc }
+    const stored = normaliseForStorage(doc) as Doc
+    const key = valueKey(stored._id)
+    const old = this.docs.get(key)
+    if (check) {
+      if (Array.isArray(stored._id)) throw commandError('InvalidIdField', 'The \'_id\' value cannot be of type array')
+      for (const ix of this.indexes.values()) {
+        if (ix.spec.unique !== true) continue
+        for (const k of ix.keysFor(stored)) {
+          const other = ix.idsWithKey(k).find((id) => id !== key)
+          if (other !== undefined) throw this.duplicate(ix, k)
+        }
+      }
+    }
+    if (old !== undefined) this.unindex(old, key)
+    this.docs.set(key, stored)
+    for (const ix of this.indexes.values()) for (const k of ix.keysFor(stored)) ix.insert({ k, id: key })
+    return stored
+  }
+
+  insertNew (doc: Doc): Doc {
+    if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc }
+    const key = valueKey(doc._id)
+    if (this.docs.has(key)) throw this.duplicate(null, [doc._id])
+    return this.put(doc)
+  }
+
+  duplicate (ix: SortedIndex | null, k: unknown[]): Error {
+    const keyPattern: Doc = ix === null ? { _id: 1 } : { ...ix.spec.key }
+    const fields = ix === null ? ['_id'] : ix.fields
+    const keyValue: Doc = {}
+    fields.forEach((f, i) => { keyValue[f] = k[i] === undefined ? null : k[i] })
+    const shown = fields.map((f, i) => `${f}: ${JSON.stringify(k[i] ?? null)}`).join(', ')
+    return commandError('DuplicateKey', `E11000 duplicate key error collection: ${this.ns} index: ${ix === null ? '_id_' : ix.spec.name} dup key: { ${shown} }`, { keyPattern, keyValue })
+  }
+
+  private unindex (doc: Doc, key: string): void {
+    for (const ix of this.indexes.values()) for (const k of ix.keysFor(doc)) ix.remove({ k, id: key })
+  }
+
+  getById (id: unknown): Doc | undefined { return this.docs.get(valueKey(id)) }
+
+  removeById (id: unknown): boolean {
+    const key = valueKey(id)
+    const old = this.docs.get(key)
+    if (old === undefined) return false
+    this.unindex(old, key)
+    this.docs.delete(key)
+    return true
+  }
+
+  /** Builds an index; fails with E11000 (and leaves nothing behind) if existing documents violate a unique spec. */
+  addIndex (spec: IndexSpec, check = true): void {
+    const ix = new SortedIndex(spec)
+    for (const [key, doc] of this.docs) {
+      for (const k of ix.keysFor(doc)) {
+        if (check && spec.unique === true && ix.idsWithKey(k).some((id) => id !== key)) throw this.duplicate(ix, k)
+        ix.insert({ k, id: key })
+      }
+    }
+    this.indexes.set(spec.name, ix)
+  }
+
+  plan (filter: Doc | undefined, sort: Doc | undefined): Plan {
+    return planQuery(filter, sort, [...this.indexes.values()])
+  }
+
+  /** Matching stored documents (frozen; callers must not mutate), in sort order, after skip/limit. */
+  find (opts: FindOptions): { docs: Doc[]; plan: Plan; examined: number } {
+    const { filter, sort, collation } = opts
+    const skip = opts.skip ?? 0
+    const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity
+    const match = compileFilter(filter)
+    const plan = this.plan(filter, sort)
+    const hasSort = sort !== undefined && sort !== null && Object.keys(sort).length > 0
+    const useCollation = collation !== undefined && collation !== null && collation.locale !== 'simple'
+    const sortDone = !hasSort || (plan.sortCovered && !useCollation)
+    const wanted = sortDone ? skip + limit : Infinity
+    const out: Doc[] = []
+    let examined = 0
+    const consider = (doc: Doc | undefined): boolean => {
+      if (doc === undefined) return true
+      examined++
+      if (match(doc)) out.push(doc)
+      return out.length < wanted
+    }
+    if (plan.idLookup !== undefined) {
+      const seen = new Set<string>()
+      for (const id of plan.idLookup) {
+        const k = valueKey(id)
+        if (seen.has(k)) continue
+        seen.add(k)
+        if (!consider(this.docs.get(k))) break
+      }
+    } else if (plan.index !== null) {
+      const seen = new Set<string>()
+      outer: for (const s of plan.scans) {
+        for (const e of plan.index.scan(s.lo, s.loInc, s.hi, s.hiInc, plan.dir)) {
+          if (seen.has(e.id)) continue
+          seen.add(e.id)
+          if (!consider(this.docs.get(e.id))) break outer
+        }
+      }
+    } else {
+      for (const doc of this.docs.values()) if (!consider(doc)) break
+    }
+    let docs = out
+    if (!sortDone) docs.sort(sortComparator(sort as Doc, useCollation ? collation : undefined))
+    if (skip > 0 || limit !== Infinity) docs = docs.slice(skip, skip + limit)
+    return { docs, plan, examined }
+  }
+}

@@ -1,0 +1,172 @@
+// Durability: an append-only journal (framed BSON records, group-committed with one fdatasync per tick),
+// replayed at start, and compacted in the background into a snapshot written beside it.
+import { promises as fsp, openSync, closeSync, readFileSync, existsSync, fsyncSync } from 'node:fs'
+import { crc32 } from 'node:zlib'
+import path from 'node:path'
+import { BSON } from 'bson'
+import type { Doc } from './values.js'
+
+export type JournalRecord = Doc & { op: string }
+
+const HEADER = 8
+export const DESERIALIZE_OPTIONS = Object.freeze({ promoteLongs: false, promoteValues: false, promoteBuffers: false })
+
+export function frame (rec: JournalRecord): Buffer {
+  const body = BSON.serialize(rec, { ignoreUndefined: true })
+  const out = Buffer.allocUnsafe(HEADER + body.length)
+  out.writeUInt32LE(body.length, 0)
+  out.writeUInt32LE(crc32(body), 4)
+  out.set(body, HEADER)
+  return out
+}
+
+/** Reads framed records; stops at the first torn or corrupt record and reports the valid length. */
+export function readFrames (buf: Buffer, onRecord: (rec: JournalRecord) => void): number {
+  let off = 0
+  while (off + HEADER <= buf.length) {
+    const len = buf.readUInt32LE(off)
+    const crc = buf.readUInt32LE(off + 4)
+    if (len < 5 || off + HEADER + len > buf.length) break
+    const body = buf.subarray(off + HEADER, off + HEADER + len)
+    if (crc32(body) !== crc) break
+    onRecord(BSON.deserialize(body, DESERIALIZE_OPTIONS) as JournalRecord)
+    off += HEADER + len
+  }
+  return off
+}
+
+export function journalName (gen: number): string { return `journal-${String(gen).padStart(8, '0')}.log` }
+export function snapshotName (gen: number): string { return `snapshot-${String(gen).padStart(8, '0')}.bson` }
+
+/** Finds the newest complete snapshot generation and the journals to replay after it. */
+export async function listGenerations (dir: string): Promise<{ snapshotGen: number; journals: number[] }> {
+  const names = await fsp.readdir(dir)
+  const snaps = names.map((n) => /^snapshot-(\d+)\.bson$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1]))
+  const snapshotGen = snaps.length > 0 ? Math.max(...snaps) : 0
+  const journals = names.map((n) => /^journal-(\d+)\.log$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1]))
+    .filter((g) => g >= snapshotGen).sort((a, b) => a - b)
+  return { snapshotGen, journals }
+}
+
+export class Journal {
+  private readonly dir: string
+  gen: number
+  private fh: fsp.FileHandle | null = null
+  private pending: Buffer[] = []
+  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
+  private flushing: Promise<void> | null = null
+  private scheduled = false
+  bytes = 0
+
+  constructor (dir: string, gen: number) {
+    this.dir = dir
+    this.gen = gen
+  }
+
+  async open (): Promise<void> {
+    const file = path.join(this.dir, journalName(this.gen))
+    this.fh = await fsp.open(file, 'a')
+    this.bytes = (await this.fh.stat()).size
+  }
+
+  /** Queues a record; it is durable once the promise from `commit()` resolves. */
+  append (rec: JournalRecord): void {
+    const f = frame(rec)
+    this.pending.push(f)
+    this.bytes += f.length
+  }
+
+  /** Group commit: every record appended in this tick goes out with a single write + fdatasync. */
+  commit (): Promise<void> {
+    if (this.pending.length === 0 && this.flushing === null) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => { this.scheduled = false; void this.flushLoop() })
+      }
+    })
+  }
+
+  private async flushLoop (): Promise<void> {
+    if (this.flushing !== null) { await this.flushing.catch(() => {}); if (this.waiters.length === 0) return }
+    const batch = this.pending
+    const waiters = this.waiters
+    this.pending = []
+    this.waiters = []
+    const fh = this.fh
+    this.flushing = (async () => {
+      if (batch.length > 0 && fh !== null) {
+        await fh.write(batch.length === 1 ? batch[0] as Buffer : Buffer.concat(batch))
+        await fh.datasync()
+      }
+    })()
+    try {
+      await this.flushing
+      for (const w of waiters) w.resolve()
+    } catch (err) {
+      for (const w of waiters) w.reject(err)
+    } finally {
+      this.flushing = null
+    }
+    if (this.waiters.length > 0) void this.flushLoop()
+  }
+
+  /**
+   * Opens journal `gen` and switches to it; the caller captures state right after this resolves. Records still
+   * pending go to the new file: they are also in the snapshot, and replaying a record twice is harmless.
+   */
+  async rotateTo (gen: number): Promise<void> {
+    const next = await fsp.open(path.join(this.dir, journalName(gen)), 'a')
+    const old = this.fh
+    this.fh = next
+    this.gen = gen
+    this.bytes = 0
+    void (async () => { await this.flushing?.catch(() => {}); await old?.close() })()
+  }
+
+  async drain (): Promise<void> {
+    while (this.pending.length > 0 || this.flushing !== null || this.waiters.length > 0) {
+      if (this.flushing !== null) await this.flushing.catch(() => {})
+      else await this.commit()
+    }
+  }
+
+  async close (): Promise<void> {
+    await this.drain()
+    await this.fh?.close()
+    this.fh = null
+  }
+}
+
+/** Writes a snapshot atomically (tmp file, fsync, rename, directory fsync). Yields between chunks. */
+export async function writeSnapshot (dir: string, gen: number, records: Iterable<JournalRecord>): Promise<void> {
+  const tmp = path.join(dir, snapshotName(gen) + '.tmp')
+  const fh = await fsp.open(tmp, 'w')
+  try {
+    let chunk: Buffer[] = []
+    let size = 0
+    let n = 0
+    for (const rec of records) {
+      const f = frame(rec)
+      chunk.push(f); size += f.length
+      if (size > 4 * 1024 * 1024) { await fh.write(Buffer.concat(chunk)); chunk = []; size = 0 }
+      if (++n % 2000 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    if (chunk.length > 0) await fh.write(Buffer.concat(chunk))
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await fsp.rename(tmp, path.join(dir, snapshotName(gen)))
+  syncDir(dir)
+}
+
+export function syncDir (dir: string): void {
+  // fsync on the directory persists the rename on Linux; best effort on filesystems that refuse it.
+  try { const fd = openSync(dir, 'r'); try { fsyncSync(fd) } finally { closeSync(fd) } } catch {}
+}
+
+export function readFileIfExists (file: string): Buffer | null {
+  return existsSync(file) ? readFileSync(file) : null
+}

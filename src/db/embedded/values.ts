@@ -1,0 +1,188 @@
+// BSON value helpers: MongoDB's cross-type ordering, stable map keys, freezing and cloning of stored documents.
+import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, BSONRegExp } from 'bson'
+
+export type Doc = Record<string, unknown>
+
+// Canonical type order used by sort and indexes (https://www.mongodb.com/docs/manual/reference/bson-type-comparison-order/).
+function typeRank (v: unknown): number {
+  if (v === undefined || v === null) return 1
+  switch (typeof v) {
+    case 'number': case 'bigint': return 2
+    case 'string': return 3
+    case 'boolean': return 8
+    case 'object': break
+    default: return 3
+  }
+  if (v instanceof MinKey) return 0
+  if (v instanceof MaxKey) return 100
+  if (v instanceof Long || v instanceof Int32 || v instanceof Double || v instanceof Decimal128) return 2
+  if (Array.isArray(v)) return 5
+  if (v instanceof Binary || v instanceof Uint8Array) return 6
+  if (v instanceof ObjectId) return 7
+  if (v instanceof Date) return 9
+  if (v instanceof Timestamp) return 10
+  if (v instanceof RegExp || v instanceof BSONRegExp) return 11
+  return 4
+}
+
+export function toNumber (v: unknown): number {
+  if (typeof v === 'number') return v
+  if (typeof v === 'bigint') return Number(v)
+  if (v instanceof Long) return v.toNumber()
+  if (v instanceof Int32 || v instanceof Double) return v.value
+  if (v instanceof Decimal128) return Number(v.toString())
+  return Number(v)
+}
+
+export function isNumeric (v: unknown): boolean {
+  return typeof v === 'number' || typeof v === 'bigint' || v instanceof Long || v instanceof Int32 || v instanceof Double || v instanceof Decimal128
+}
+
+function cmpBytes (a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number) ? -1 : 1
+  }
+  return 0
+}
+
+export function compareValues (a: unknown, b: unknown): number {
+  const ra = typeRank(a)
+  const rb = typeRank(b)
+  if (ra !== rb) return ra < rb ? -1 : 1
+  switch (ra) {
+    case 1: case 0: case 100: return 0
+    case 2: {
+      if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0
+      const x = toNumber(a); const y = toNumber(b)
+      return x < y ? -1 : x > y ? 1 : 0
+    }
+    case 3: return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0
+    case 8: return a === b ? 0 : a === false ? -1 : 1
+    case 9: {
+      const x = (a as Date).getTime(); const y = (b as Date).getTime()
+      return x < y ? -1 : x > y ? 1 : 0
+    }
+    case 7: return cmpBytes((a as ObjectId).id, (b as ObjectId).id)
+    case 6: {
+      const x = a instanceof Binary ? a.buffer : a as Uint8Array
+      const y = b instanceof Binary ? b.buffer : b as Uint8Array
+      return cmpBytes(x, y)
+    }
+    case 10: return (a as Timestamp).compare(b as Timestamp)
+    case 5: {
+      const x = a as unknown[]; const y = b as unknown[]
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const c = compareValues(x[i], y[i])
+        if (c !== 0) return c
+      }
+      return x.length === y.length ? 0 : x.length < y.length ? -1 : 1
+    }
+    case 4: {
+      const ka = Object.keys(a as Doc); const kb = Object.keys(b as Doc)
+      for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+        const x = (a as Doc)[ka[i] as string]; const y = (b as Doc)[kb[i] as string]
+        const c = compareValues(typeRank(x), typeRank(y)) || compareValues(ka[i], kb[i]) || compareValues(x, y)
+        if (c !== 0) return c
+      }
+      return ka.length === kb.length ? 0 : ka.length < kb.length ? -1 : 1
+    }
+    default: return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0
+  }
+}
+
+export function valuesEqual (a: unknown, b: unknown): boolean {
+  return compareValues(a, b) === 0
+}
+
+/** A string that is equal for equal values (numbers of any BSON width compare equal, as in MongoDB). */
+export function valueKey (v: unknown): string {
+  if (typeof v === 'string') return 's' + v
+  if (v === null || v === undefined) return 'n'
+  if (typeof v === 'number') return 'd' + v
+  if (typeof v === 'boolean') return v ? 'T' : 'F'
+  if (v instanceof ObjectId) return 'o' + v.toHexString()
+  if (v instanceof Date) return 't' + v.getTime()
+  if (isNumeric(v)) return 'd' + toNumber(v)
+  if (v instanceof Binary) return 'b' + v.sub_type + Buffer.from(v.buffer).toString('base64')
+  if (Array.isArray(v)) return 'a[' + v.map(valueKey).join(',') + ']'
+  if (typeof v === 'object') {
+    return 'o{' + Object.keys(v as Doc).map((k) => JSON.stringify(k) + ':' + valueKey((v as Doc)[k])).join(',') + '}'
+  }
+  return 'x' + String(v)
+}
+
+const INTERN_MAX = 48
+const internTable = new Map<string, string>()
+
+/** Shares short repeated strings (site, product, operation, actor ids) across stored documents to save memory. */
+function intern (s: string): string {
+  if (s.length > INTERN_MAX) return s
+  const hit = internTable.get(s)
+  if (hit !== undefined) return hit
+  if (internTable.size < 200_000) internTable.set(s, s)
+  return s
+}
+
+function isPlainObject (v: object): boolean {
+  const p = Object.getPrototypeOf(v)
+  return p === Object.prototype || p === null
+}
+
+/**
+ * Prepares a decoded document for storage: Int32/integer Doubles become numbers (what mingo understands),
+ * short strings are interned, and everything is deep-frozen so that no read path can ever mutate stored data.
+ */
+export function normaliseForStorage (v: unknown): unknown {
+  if (typeof v === 'string') return intern(v)
+  if (v === null || typeof v !== 'object') return v
+  if (v instanceof Int32 || v instanceof Double) return v.value
+  if (Object.isFrozen(v)) return v
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = normaliseForStorage(v[i])
+    return Object.freeze(v)
+  }
+  if (isPlainObject(v)) {
+    const o = v as Doc
+    for (const k of Object.keys(o)) o[k] = normaliseForStorage(o[k])
+    return Object.freeze(o)
+  }
+  // BSON value objects (ObjectId, Date, Long, Binary) are treated as immutable; some cache state internally.
+  return v
+}
+
+/** A mutable deep copy (BSON value objects are immutable and shared). */
+export function deepClone<T> (v: T): T {
+  if (v === null || typeof v !== 'object') return v
+  if (Array.isArray(v)) return v.map(deepClone) as T
+  if (!isPlainObject(v)) {
+    if (v instanceof Date) return new Date(v.getTime()) as T
+    return v
+  }
+  const out: Doc = {}
+  for (const k of Object.keys(v as Doc)) out[k] = deepClone((v as Doc)[k])
+  return out as T
+}
+
+/** Value at a dotted path; arrays along the path fan out (as MongoDB does for queries and index keys). */
+export function getPath (doc: unknown, path: string): unknown {
+  if (!path.includes('.')) return (doc !== null && typeof doc === 'object') ? (doc as Doc)[path] : undefined
+  let cur: unknown = doc
+  const parts = path.split('.')
+  for (let i = 0; i < parts.length; i++) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    const part = parts[i] as string
+    if (Array.isArray(cur) && !/^\d+$/.test(part)) {
+      const rest = parts.slice(i).join('.')
+      const out: unknown[] = []
+      for (const el of cur) {
+        const v = getPath(el, rest)
+        if (v === undefined) continue
+        if (Array.isArray(v)) out.push(...v); else out.push(v)
+      }
+      return out.length > 0 ? out : undefined
+    }
+    cur = (cur as Doc)[part]
+  }
+  return cur
+}

@@ -1,0 +1,93 @@
+// MongoDB wire protocol framing: OP_QUERY (legacy handshake) → OP_REPLY, and OP_MSG both ways.
+import { BSON } from 'bson'
+import type { Doc } from './values.js'
+
+export const OpCode = Object.freeze({ Reply: 1, Query: 2004, Msg: 2013, Compressed: 2012 } as const)
+export const MsgFlags = Object.freeze({ ChecksumPresent: 1, MoreToCome: 2, ExhaustAllowed: 1 << 16 } as const)
+
+// Longs stay Long (round trip), Int32/Double become numbers so mingo can compare them.
+export const COMMAND_DESERIALIZE = Object.freeze({ promoteLongs: false, promoteValues: true, promoteBuffers: false })
+
+export interface ParsedMessage { requestId: number; opCode: number; flags: number; command: Doc; db: string; legacy: boolean }
+
+/** Parses one complete message (header included). Kind-1 document sequences are merged into the command body. */
+export function parseMessage (buf: Buffer): ParsedMessage {
+  const requestId = buf.readInt32LE(4)
+  const opCode = buf.readInt32LE(12)
+  if (opCode === OpCode.Msg) {
+    const flags = buf.readUInt32LE(16)
+    const end = (flags & MsgFlags.ChecksumPresent) !== 0 ? buf.length - 4 : buf.length
+    let off = 20
+    let command: Doc | null = null
+    const sequences: Array<[string, Doc[]]> = []
+    while (off < end) {
+      const kind = buf[off]
+      off += 1
+      if (kind === 0) {
+        const len = buf.readInt32LE(off)
+        command = BSON.deserialize(buf.subarray(off, off + len), COMMAND_DESERIALIZE) as Doc
+        off += len
+      } else if (kind === 1) {
+        const size = buf.readInt32LE(off)
+        const stop = off + size
+        let p = off + 4
+        const nul = buf.indexOf(0, p)
+        const id = buf.toString('utf8', p, nul)
+        p = nul + 1
+        const docs: Doc[] = []
+        while (p < stop) {
+          const len = buf.readInt32LE(p)
+          docs.push(BSON.deserialize(buf.subarray(p, p + len), COMMAND_DESERIALIZE) as Doc)
+          p += len
+        }
+        sequences.push([id, docs])
+        off = stop
+      } else {
+        throw new Error(`unsupported OP_MSG section kind ${String(kind)}`)
+      }
+    }
+    if (command === null) throw new Error('OP_MSG without a body section')
+    for (const [id, docs] of sequences) command[id] = docs
+    return { requestId, opCode, flags, command, db: String(command.$db ?? 'admin'), legacy: false }
+  }
+  if (opCode === OpCode.Query) {
+    let off = 20
+    const nul = buf.indexOf(0, off)
+    const ns = buf.toString('utf8', off, nul)
+    off = nul + 1 + 8
+    const len = buf.readInt32LE(off)
+    let command = BSON.deserialize(buf.subarray(off, off + len), COMMAND_DESERIALIZE) as Doc
+    // Legacy wrapping: {$query: {...}, $readPreference: ...}
+    if (command.$query !== undefined && typeof command.$query === 'object') command = command.$query as Doc
+    return { requestId, opCode, flags: 0, command, db: ns.split('.')[0] ?? 'admin', legacy: true }
+  }
+  throw new Error(`unsupported opCode ${opCode}`)
+}
+
+let nextResponseId = 1
+
+export function encodeMsg (responseTo: number, body: Doc): Buffer {
+  const doc = BSON.serialize(body, { ignoreUndefined: true })
+  const header = Buffer.allocUnsafe(21)
+  header.writeInt32LE(21 + doc.length, 0)
+  header.writeInt32LE(nextResponseId++, 4)
+  header.writeInt32LE(responseTo, 8)
+  header.writeInt32LE(OpCode.Msg, 12)
+  header.writeUInt32LE(0, 16)
+  header[20] = 0
+  return Buffer.concat([header, doc])
+}
+
+export function encodeReply (responseTo: number, body: Doc): Buffer {
+  const doc = BSON.serialize(body, { ignoreUndefined: true })
+  const header = Buffer.allocUnsafe(36)
+  header.writeInt32LE(36 + doc.length, 0)
+  header.writeInt32LE(nextResponseId++, 4)
+  header.writeInt32LE(responseTo, 8)
+  header.writeInt32LE(OpCode.Reply, 12)
+  header.writeInt32LE(0, 16)
+  header.writeBigInt64LE(0n, 20)
+  header.writeInt32LE(0, 28)
+  header.writeInt32LE(1, 32)
+  return Buffer.concat([header, doc])
+}
