@@ -13,6 +13,8 @@ import viewPlugin from './web/view-plugin.js'
 import { registerErrorHandlers } from './web/error-handler.js'
 import { healthRoutes } from './web/health-routes.js'
 import { homeRoutes } from './web/home-routes.js'
+import operatorLogPlugin from './operator-log/operator-log-plugin.js'
+import authPlugin from './auth/auth-plugin.js'
 import { publicDir } from './paths.js'
 
 export interface BuildAppOptions {
@@ -67,6 +69,9 @@ export async function buildApp (config: Config, options: BuildAppOptions = {}): 
 
   await app.register(healthRoutes)
   // Domain plugins: one line each.
+  await app.register(operatorLogPlugin)
+  // Access: every route registered anywhere is gated by its global onRequest hook (see src/auth/public-routes.ts).
+  await app.register(authPlugin)
   await app.register(homeRoutes)
 
   return app
