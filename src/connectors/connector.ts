@@ -1,7 +1,7 @@
 // The Connector contract: one per Atlassian source. The scheduler owns timing, leases and state;
 // a connector only reads pages, maps them to EventDrafts and hands them to ingest page by page.
 import type { Logger } from 'pino'
-import type { EventDraft, IngestResult } from '../events/event.js'
+import type { EventDraft, IdentityHint, IngestResult, Product } from '../events/event.js'
 
 /** Sources as the connectors page and connector_state know them. */
 export const SourceId = Object.freeze({
@@ -60,6 +60,20 @@ export interface RunProgress {
   window: string | null
 }
 
+/** A user as the directory reports it now (structurally the identities repository's DirectoryUser). */
+export interface DirectoryUserUpdate extends IdentityHint {
+  /** Last active per product, where the admin API gives it. */
+  last_active?: Partial<Record<Product, Date>> | null
+}
+
+/** The directory connector's channel into identities and teams (current state, not events). */
+export interface DirectorySink {
+  /** Upserts identities (emails are encrypted by the repository); returns how many were written. */
+  upsertUsers: (users: DirectoryUserUpdate[]) => Promise<number>
+  /** Makes `accountIds` the group's whole active membership for this site: members not listed are removed. */
+  replaceGroupMembers: (group: { name: string, id?: string | null }, accountIds: string[]) => Promise<{ active: number, removed: number }>
+}
+
 export interface SyncContext {
   site: SiteConfig
   logger: Logger
@@ -72,6 +86,8 @@ export interface SyncContext {
   /** Persists the checkpoint after the page's events are written. */
   commitCheckpoint: (checkpoint: Checkpoint) => Promise<void>
   progress: (update: Partial<RunProgress>) => void
+  /** Present when the runner can write identities and teams; only the directory connector uses it. */
+  directory?: DirectorySink
 }
 
 export interface RunOutcome {

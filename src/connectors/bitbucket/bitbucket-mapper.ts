@@ -47,13 +47,16 @@ export function parseRawAuthor (raw: string | null): { name: string | null, emai
   return { name: name === '' ? null : name, email: /@/.test(email) ? email : null }
 }
 
-/** Commit author: the linked Atlassian account when there is one, enriched with the git name and email (ingest encrypts it). */
+/** Commit author: the linked Atlassian account when there is one, plus the raw git "Name <email>" line, which ingest
+ *  splits (name kept, email encrypted). An unlinked author gets no account id here: ingest derives a keyed pseudonym. */
 export function commitAuthorHint (author: unknown): IdentityHint | null {
   const a = asRecord(author)
   const linked = userHint(a.user)
-  if (linked === null) return null
-  const { name, email } = parseRawAuthor(asString(a.raw))
-  return { ...linked, display_name: linked.display_name ?? name, email }
+  const raw = asString(a.raw)
+  if (linked === null && (raw === null || raw.trim() === '')) return null
+  const { name } = parseRawAuthor(raw)
+  if (linked === null) return { account_id: '', display_name: name, raw_author: raw }
+  return { ...linked, display_name: linked.display_name ?? name, raw_author: raw }
 }
 
 function firstLine (text: string | null): string | null {
@@ -199,7 +202,7 @@ export function mapPullRequestActivity (
         ...common,
         source_record_id: `${base}:comment:${commentId}`,
         occurred_at: found.date,
-        operation: 'comment_added',
+        operation: 'pr_commented',
         actor: userHint(comment.user),
         object: { ...object, url: `${object.url ?? repoUrl(repo)}#comment-${commentId}` },
         // Data minimisation: never the comment body.

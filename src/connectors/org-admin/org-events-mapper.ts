@@ -8,28 +8,37 @@ export const ORG_EVENTS_SOURCE = 'org-events'
 
 // Action keys from /event-actions are snake_case verbs; the exact key strings are unconfirmed (API-NOTES §8),
 // so match on meaning rather than one spelling.
+// Targets are the operations table of src/events/operations.ts, so category and severity come out right.
 const OPERATIONS: ReadonlyArray<[RegExp, string]> = [
   [/(log(ged)?|sign(ed)?)[_ -]?in.*(fail|denied|reject)|(fail|denied).*(log|sign)[_ -]?in/, 'login_failed'],
-  [/(logged|log|signed|sign)[_ -]?(in|on)\b|(^|_)login($|_)|user_authenticated/, 'user_logged_in'],
-  [/(logged|log|signed|sign)[_ -]?(out|off)\b|(^|_)logout($|_)/, 'user_logged_out'],
+  [/(logged|log|signed|sign)[_ -]?(in|on)\b|(^|_)login($|_)|user_authenticated/, 'login'],
+  [/(logged|log|signed|sign)[_ -]?(out|off)\b|(^|_)logout($|_)/, 'logout'],
   [/(add|added|join|joined).*group|group.*member.*(add|added)/, 'group_membership_changed'],
   [/(remove|removed|left|leave|deleted).*from.*group|group.*member.*(remov|delet)/, 'group_membership_changed'],
   [/group.*(creat|add)|(creat|add).*group/, 'group_created'],
   [/group.*(delet|remov)|(delet|remov).*group/, 'group_deleted'],
-  [/password/, 'password_changed'],
-  [/api[_ -]?(token|key).*(creat)/, 'api_token_created'],
+  [/password/, 'password_reset'],
   [/api[_ -]?(token|key).*(revok|delet)/, 'api_token_revoked'],
-  [/api[_ -]?(token|key)/, 'api_token_changed'],
-  [/(two|2)[_ -]?(step|factor)|mfa|2sv|2fa/, 'mfa_changed'],
-  [/reactivat|restor/, 'user_activated'],
-  [/deactivat|suspend|(user|account).*(delet|clos)/, 'user_deactivated'],
+  [/api[_ -]?(token|key)/, 'api_token_created'],
+  [/(two|2)[_ -]?(step|factor)|mfa|2sv|2fa/, 'two_step_verification_changed'],
+  [/reactivat|restor/, 'user_reactivated'],
+  [/deactivat|suspend/, 'user_deactivated'],
+  [/(user|account).*(delet|clos)/, 'user_deleted'],
   [/(user|account).*(creat|invit)|invit/, 'user_created'],
-  [/email|renam|full[_ -]?name/, 'user_updated'],
-  [/permission|role|product[_ -]?access|access[_ -]?(grant|revok)|admin/, 'permission_changed'],
-  [/polic/, 'policy_changed'],
-  [/ip[_ -]?allow|allowlist|setting|config/, 'setting_changed'],
+  [/email/, 'email_changed'],
+  [/renam|full[_ -]?name|(user|account|profile).*updat/, 'user_updated'],
+  [/product[_ -]?access.*(revok|remov)/, 'product_access_revoked'],
+  [/product[_ -]?access/, 'product_access_granted'],
+  [/admin.*(revok|remov)/, 'admin_role_revoked'],
+  [/admin.*(grant|add)/, 'admin_role_granted'],
+  [/branch[_ -]?restriction/, 'branch_restriction_changed'],
+  [/repo(sitory)?.*permission/, 'repository_permission_changed'],
+  [/permission|role/, 'permission_changed'],
+  [/polic|ip[_ -]?allow|allowlist/, 'security_policy_changed'],
+  [/setting|config/, 'settings_changed'],
   [/repo(sitory)?.*(creat)/, 'repository_created'],
-  [/repo(sitory)?.*(delet)/, 'repository_deleted']
+  [/repo(sitory)?.*(delet)/, 'repository_deleted'],
+  [/export/, 'data_exported']
 ]
 
 export function orgEventOperation (action: string): string {

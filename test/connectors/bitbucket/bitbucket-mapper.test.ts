@@ -45,11 +45,11 @@ t.test('commits: a linked author carries account id, display name and the email 
   t.equal(linked?.pipeline, 'activity')
   t.equal(linked?.source, 'bitbucket-activity')
   t.equal(linked?.source_record_id, 'commit:{r-1}:a1b2c3d4e5f60718293a4b5c6d7e8f9012345678')
-  t.same(linked?.actor, { account_id: '557058:bbbb', display_name: 'Tanaka Ken', product_ids: { bitbucket: '{u-bbbb}' }, email: 'ken.tanaka@example.com' })
+  t.same(linked?.actor, { account_id: '557058:bbbb', display_name: 'Tanaka Ken', product_ids: { bitbucket: '{u-bbbb}' }, raw_author: 'Ken Tanaka <ken.tanaka@example.com>' })
   t.equal(linked?.object.name, 'Fix billing rounding', 'only the subject line, never the body')
   t.equal(linked?.object.url, 'https://bitbucket.org/acme/billing/commits/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678')
   t.notMatch(JSON.stringify({ ...linked, actor: null }), /example\.com/, 'no email outside the identity hint')
-  t.equal(unlinked?.actor, null, 'an author without a linked account has no account id to hang an identity on')
+  t.same(unlinked?.actor, { account_id: '', display_name: 'ci-bot', raw_author: 'ci-bot <bot@example.com>' }, 'an unlinked author: ingest derives a keyed pseudonym')
   t.equal(mapCommit({ hash: 'x' }, repo, site), null)
 })
 
@@ -58,7 +58,7 @@ t.test('pull request activity: each change its own event with a deterministic id
   const items = fixture('pullrequest-activity-page.json').values
   const created = Date.parse('2026-11-20T12:30:00Z')
   const drafts = items.map((i) => mapPullRequestActivity(i, repo, site, (id) => id === '7' ? created : undefined))
-  t.same(drafts.map((d) => d?.operation ?? null), ['pr_merged', 'pr_approved', 'comment_added', 'pr_changes_requested', 'pr_opened', null])
+  t.same(drafts.map((d) => d?.operation ?? null), ['pr_merged', 'pr_approved', 'pr_commented', 'pr_changes_requested', 'pr_opened', null])
   const ids = drafts.flatMap((d) => d === null ? [] : [d.source_record_id])
   t.equal(new Set(ids).size, 5)
   t.equal(ids[0], `pr:{r-1}:7:update:${Date.parse('2026-11-21T10:00:00Z')}:MERGED`)

@@ -21,11 +21,11 @@ const site: SiteConfig = {
   baseUrls: { jira: null, confluence: null, bitbucket: 'https://api.bitbucket.org/2.0', admin: 'https://api.atlassian.com/admin' }
 }
 
-t.test('a sign-in maps to user_logged_in with the IP from location and the actor email only in the identity hint', async (t) => {
+t.test('a sign-in maps to login with the IP from location and the actor email only in the identity hint', async (t) => {
   const draft = mapOrgEvent(page.data[0], site)
   t.ok(draft)
   if (draft === null) return
-  t.equal(draft.operation, 'user_logged_in')
+  t.equal(draft.operation, 'login')
   t.equal(draft.product, 'admin')
   t.equal(draft.pipeline, 'audit')
   t.equal(draft.source, 'org-events')
@@ -50,7 +50,7 @@ t.test('a Bitbucket audit event keeps product bitbucket, the audit pipeline and 
   const draft = mapOrgEvent(page.data[2], site)
   t.equal(draft?.product, 'bitbucket')
   t.equal(draft?.pipeline, 'audit')
-  t.equal(draft?.operation, 'permission_changed')
+  t.equal(draft?.operation, 'repository_permission_changed')
   t.equal(draft?.object.type, 'repository')
   t.equal(draft?.object.url, 'https://bitbucket.org/acme/billing')
   t.equal(draft?.object.container, 'acme')
@@ -63,16 +63,18 @@ t.test('a record without an id is dropped, not invented', async (t) => {
 
 t.test('action keys map to shared operations', async (t) => {
   const cases: Array<[string, string]> = [
-    ['user_logged_in', 'user_logged_in'],
-    ['user_logged_out', 'user_logged_out'],
+    ['user_logged_in', 'login'],
+    ['user_logged_out', 'logout'],
     ['user_login_failed', 'login_failed'],
     ['user_removed_from_group', 'group_membership_changed'],
     ['group_created', 'group_created'],
     ['user_renamed', 'user_updated'],
     ['user_deactivated', 'user_deactivated'],
     ['api_token_created', 'api_token_created'],
-    ['product_access_granted', 'permission_changed'],
-    ['auth_policy_updated', 'policy_changed'],
+    ['product_access_granted', 'product_access_granted'],
+    ['auth_policy_updated', 'security_policy_changed'],
+    ['bitbucket_repository_permission_changed', 'repository_permission_changed'],
+    ['user_reactivated', 'user_reactivated'],
     ['something_entirely_new', 'something_entirely_new']
   ]
   for (const [action, operation] of cases) t.equal(orgEventOperation(action), operation, action)
