@@ -53,7 +53,8 @@ export const connectorsRoutes: FastifyPluginAsync = async (app) => {
   })
 
   // One card: what the polling trigger fetches (a full page for a plain browser request).
-  app.get<{ Querystring: CardTarget }>('/connectors/card', { schema: { querystring: CardQuerySchema } }, async (request, reply) => {
+  // Polled every 2 s while a run is active: not an operator "view" worth a log line each time.
+  app.get<{ Querystring: CardTarget }>('/connectors/card', { schema: { querystring: CardQuerySchema }, config: { operatorLog: false } }, async (request, reply) => {
     return await sendCard(request, reply, request.query)
   })
 
@@ -65,12 +66,12 @@ export const connectorsRoutes: FastifyPluginAsync = async (app) => {
 
   app.post<{ Body: CardTarget }>('/connectors/sync', { schema: { body: CardFormSchema } }, async (request, reply) => {
     const target: SourceFilter = { site: request.body.site, source: request.body.source }
-    await startSync(app, request, reply, target)
+    await startSync(app, request, target)
     return await afterAction(request, reply, request.body)
   })
 
   app.post<{ Body: CardTarget }>('/connectors/cancel', { schema: { body: CardFormSchema } }, async (request, reply) => {
-    await cancelSync(app, request, reply, { site: request.body.site, source: request.body.source })
+    await cancelSync(app, request, { site: request.body.site, source: request.body.source })
     return await afterAction(request, reply, request.body)
   })
 }

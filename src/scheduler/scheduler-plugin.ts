@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify'
 import type { Connector } from '../connectors/connector.js'
 import { createClientFactory, type ClientFactoryOptions } from '../connectors/client-factory.js'
 import { buildRegistry, createConnectors } from '../connectors/registry.js'
-import type { EventDraft, IngestResult } from '../events/event.js'
 import { createScheduler, type Scheduler } from './scheduler.js'
 import { connectorsRoutes } from './connectors-routes.js'
 import { syncApiRoutes } from './sync-api-routes.js'
@@ -23,13 +22,11 @@ export interface SchedulerPluginOptions {
   leaseTtlMs?: number
 }
 
-interface IngestDecorated { events: { ingest: (drafts: EventDraft[]) => Promise<IngestResult> } }
-
 async function schedulerPlugin (app: FastifyInstance, opts: SchedulerPluginOptions): Promise<void> {
   const { config } = app
   const clients = createClientFactory({ logger: app.log.child({ component: 'atlassian' }) as never, ...opts.clients })
   const connectors = opts.connectors ?? createConnectors(clients)
-  const events = (app as unknown as IngestDecorated).events
+  const { events } = app
   const scheduler = createScheduler({
     db: app.mongo.db,
     entries: buildRegistry(config.sites, connectors),

@@ -1,8 +1,12 @@
 // What the page and the JSON API share: running Sync now / cancel for an operator and recording it in the operator log.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { OperatorAction, Outcome } from '../operator-log/operator-action.js'
 import { SourceId } from '../connectors/connector.js'
 import { UnknownSourceError } from './errors.js'
 import type { CancelItem, SyncNowItem } from './scheduler.js'
+
+/** Not in OperatorAction's list; free-form names are allowed (ACTION_PATTERN). */
+export const SYNC_CANCEL_ACTION = 'sync_cancel'
 
 export const SOURCE_IDS: readonly string[] = Object.values(SourceId)
 
@@ -17,25 +21,12 @@ export const SourceFilterSchema = {
 
 export interface SourceFilter { site?: string, source?: SourceId }
 
-interface OperatorLogLike {
-  record: (entry: { action: string, username: string | null, ip: string | null, outcome: 'success' | 'failure', details?: Record<string, string | number | boolean | null> }) => Promise<void>
-}
-
-function operatorOf (request: FastifyRequest, reply: FastifyReply): string | null {
-  const fromLocals = (reply as unknown as { locals?: { operator?: { username?: unknown } } }).locals?.operator?.username
-  if (typeof fromLocals === 'string') return fromLocals
-  const fromRequest = (request as unknown as { operator?: { username?: unknown } | null }).operator?.username
-  return typeof fromRequest === 'string' ? fromRequest : null
-}
-
-async function record (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, action: string, filter: SourceFilter, detail: string): Promise<void> {
-  const log = (app as unknown as { operatorLog?: OperatorLogLike }).operatorLog
-  if (log === undefined) return
-  await log.record({
+async function record (app: FastifyInstance, request: FastifyRequest, action: string, filter: SourceFilter, detail: string): Promise<void> {
+  await app.operatorLog.record({
     action,
-    username: operatorOf(request, reply),
+    username: request.operator?.username ?? null,
     ip: request.ip,
-    outcome: 'success',
+    outcome: Outcome.Success,
     details: { site: filter.site ?? 'all', source: filter.source ?? 'all', result: detail }
   })
 }
@@ -46,17 +37,17 @@ function ensureKnown (app: FastifyInstance, filter: SourceFilter): void {
   }
 }
 
-export async function startSync (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, filter: SourceFilter): Promise<SyncNowItem[]> {
+export async function startSync (app: FastifyInstance, request: FastifyRequest, filter: SourceFilter): Promise<SyncNowItem[]> {
   ensureKnown(app, filter)
   const items = await app.scheduler.syncNow(filter.site, filter.source)
   const started = items.filter((i) => i.status === 'started').length
-  await record(app, request, reply, 'manual_sync', filter, `${started} of ${items.length} started`)
+  await record(app, request, OperatorAction.ManualSync, filter, `${started} of ${items.length} started`)
   return items
 }
 
-export async function cancelSync (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, filter: SourceFilter): Promise<CancelItem[]> {
+export async function cancelSync (app: FastifyInstance, request: FastifyRequest, filter: SourceFilter): Promise<CancelItem[]> {
   ensureKnown(app, filter)
   const items = await app.scheduler.cancel(filter.site, filter.source)
-  await record(app, request, reply, 'sync_cancel', filter, `${items.filter((i) => i.cancelled).length} cancelled`)
+  await record(app, request, SYNC_CANCEL_ACTION, filter, `${items.filter((i) => i.cancelled).length} cancelled`)
   return items
 }

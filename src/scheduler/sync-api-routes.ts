@@ -19,7 +19,7 @@ export const syncApiRoutes: FastifyPluginAsync = async (app) => {
   // 202 when at least one run started; 409 with the runs in progress (or the reasons) when none could start.
   app.post<{ Body: SourceFilter }>('/api/v1/sync', { schema: { body: SourceFilterSchema } }, async (request, reply) => {
     const filter = request.body ?? {}
-    const items = await startSync(app, request, reply, filter)
+    const items = await startSync(app, request, filter)
     const status = await statusOf(filter)
     const runs = items.map((i) => ({ ...i, progress: status.find((s) => s.site === i.site && s.source === i.source)?.running ?? null }))
     const started = items.some((i) => i.status === 'started')
@@ -27,7 +27,7 @@ export const syncApiRoutes: FastifyPluginAsync = async (app) => {
   })
 
   app.post<{ Body: SourceFilter }>('/api/v1/sync/cancel', { schema: { body: SourceFilterSchema } }, async (request, reply) => {
-    const items = await cancelSync(app, request, reply, request.body ?? {})
+    const items = await cancelSync(app, request, request.body ?? {})
     return { cancelled: items }
   })
 }
