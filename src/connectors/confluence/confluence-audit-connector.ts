@@ -8,7 +8,8 @@ export const CONFLUENCE_AUDIT_PATH = '/wiki/rest/api/audit'
 
 export function confluenceNotConfiguredReason (site: SiteConfig): string | null {
   if (site.baseUrls.confluence === null) return 'No Confluence site configured'
-  if (site.confluenceApiToken === null) return 'No Confluence API token configured'
+  // A classic API token works for both products (the client factory falls back to the Jira token).
+  if (site.confluenceApiToken === null && site.jiraApiToken === null) return 'No Confluence API token configured'
   if (site.email === null) return 'No Atlassian account email configured'
   return null
 }

@@ -22,7 +22,7 @@ export interface AuditWindowOptions {
 
 export const DEFAULT_AUDIT_OPTIONS: AuditWindowOptions = Object.freeze({
   pageSize: 1000,
-  chunkMs: 7 * DAY_MS,
+  chunkMs: 30 * DAY_MS,
   overlapMs: 10 * MINUTE_MS
 })
 

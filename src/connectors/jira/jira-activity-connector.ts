@@ -20,7 +20,7 @@ export interface JiraActivityOptions {
   commentPageSize: number
   /** Re-read this much before the watermark: search is eventually consistent and JQL has minute precision. */
   overlapMs: number
-  /** worklog/updated omits the minute before the request; the `since` checkpoint never passes now minus this. */
+  /** worklog/updated omits the minute before the request; the stored `since` never passes run start minus this. */
   worklogSkewMs: number
 }
 
@@ -199,25 +199,26 @@ async function syncIssues (
   }
 }
 
-/** Issue refs for worklogs whose issue this run has not seen: one bounded search per batch. */
+/** Issue refs for worklogs whose issue this run has not seen (e.g. after a resumed run): one GET per issue. */
 async function resolveIssues (api: SiteApi, ctx: SyncContext, ids: string[], seen: Map<string, IssueRef>): Promise<void> {
-  const missing = [...new Set(ids)].filter((id) => !seen.has(id) && /^\d+$/.test(id))
-  for (let i = 0; i < missing.length; i += 100) {
-    const batch = missing.slice(i, i + 100)
-    let nextPageToken: string | null = null
-    do {
-      throwIfAborted(ctx.signal)
-      const query: Record<string, string | number> = { jql: `id in (${batch.join(',')})`, maxResults: 100, fields: 'summary,project' }
-      if (nextPageToken !== null) query.nextPageToken = nextPageToken
-      const body = asRecord((await api.get(SEARCH_PATH, query, { signal: ctx.signal })).body)
-      for (const raw of asArray(body.issues)) {
-        const ref = issueRefOf(raw)
-        if (ref !== null) seen.set(ref.id, ref)
-      }
-      const token = asString(body.nextPageToken)
-      nextPageToken = token !== null && token !== nextPageToken && body.isLast !== true ? token : null
-    } while (nextPageToken !== null)
+  for (const id of new Set(ids)) {
+    if (seen.has(id) || !/^\d+$/.test(id)) continue
+    throwIfAborted(ctx.signal)
+    try {
+      const ref = issueRefOf((await api.get(`/rest/api/3/issue/${id}`, { fields: 'summary,project' }, { signal: ctx.signal })).body)
+      if (ref !== null) seen.set(ref.id, ref)
+    } catch (err) {
+      // Deleted since, or hidden from this account: its worklogs cannot be attributed, so they are skipped.
+      if (httpStatusOf(err) !== 404) throw err
+    }
   }
+}
+
+function sinceOf (link: unknown): number | null {
+  const text = asString(link)
+  if (text === null) return null
+  const match = /[?&]since=(\d+)/.exec(text)
+  return match !== null ? Number(match[1]) : null
 }
 
 async function syncWorklogs (
@@ -225,35 +226,39 @@ async function syncWorklogs (
   opts: JiraActivityOptions, totals: Totals, seen: Map<string, IssueRef>
 ): Promise<void> {
   const floor = runStart - RETENTION_MS
-  // Re-scan the minute worklog/updated skipped last time (and a little more) before the stored since.
-  let since = state.worklogSince !== null ? Math.max(floor, state.worklogSince - opts.worklogSkewMs) : floor
+  // worklog/updated leaves out the minute before each request, so the stored `since` stays below
+  // now minus that minute (plus margin) and the next run re-scans what was hidden.
   const ceiling = runStart - opts.worklogSkewMs
+  let since = Math.max(floor, state.worklogSince ?? floor)
+  let repeats = 0
   ctx.progress({ window: `worklogs ${formatWindow(since, runStart)}` })
   for (;;) {
     throwIfAborted(ctx.signal)
     const body = asRecord((await api.get('/rest/api/3/worklog/updated', { since }, { signal: ctx.signal })).body)
     const values = asArray(body.values).map(asRecord)
-    const ids = values.map((v) => v.worklogId).filter((id): id is number | string => typeof id === 'number' || typeof id === 'string')
+    const ids = values.map((v) => Number(v.worklogId)).filter((id) => Number.isInteger(id))
     const drafts: EventDraft[] = []
     for (let i = 0; i < ids.length; i += 1000) {
-      const list = (await api.postSearch('/rest/api/3/worklog/list', { ids: ids.slice(i, i + 1000).map(Number) }, { signal: ctx.signal })).body
+      const list = (await api.postSearch('/rest/api/3/worklog/list', { ids: ids.slice(i, i + 1000) }, { signal: ctx.signal })).body
       const worklogs = asArray(list).map(asRecord)
       await resolveIssues(api, ctx, worklogs.map((w) => asString(w.issueId) ?? ''), seen)
       for (const w of worklogs) {
         const issue = seen.get(asString(w.issueId) ?? '')
         if (issue === undefined) continue
-        if ((parseTime(w.created ?? w.started) ?? floor) < floor) continue
         const draft = mapWorklog(issue, w, ctx.site)
         if (draft !== null) drafts.push(draft)
       }
     }
     const until = typeof body.until === 'number' ? body.until : null
-    const lastPage = body.lastPage === true || values.length === 0 || until === null || until <= since
-    // Never let the stored `since` pass now minus the skew (the API hides the last minute), nor move it backwards.
-    if (values.length > 0 && until !== null) state.worklogSince = Math.max(state.worklogSince ?? floor, Math.min(until, ceiling))
-    else if (state.worklogSince === null) state.worklogSince = Math.min(since, ceiling)
+    // Even the last page carries nextPage: only lastPage ends the sweep.
+    const last = body.lastPage === true || values.length === 0
+    const next = sinceOf(body.nextPage) ?? (until !== null ? until + 1 : null)
+    if (next !== null && next > since) state.worklogSince = Math.max(state.worklogSince ?? floor, Math.min(next, ceiling))
     await ingestPage(ctx, drafts, values.length, totals, state)
-    if (lastPage) return
-    since = until
+    if (last) return
+    // A page that hands back its own `since` is re-requested; a persistent loop fails the run instead of spinning.
+    repeats = next === null || next <= since ? repeats + 1 : 0
+    if (repeats > MAX_REPEATED_CURSORS) throw new PagingLoopError('Jira worklog/updated')
+    if (next !== null && next > since) since = next
   }
 }

@@ -2,7 +2,7 @@
 // Data minimisation: titles, ids, changed field names and short from/to strings only; never descriptions or bodies.
 import { Pipeline, Product, type EventChange, type EventDraft, type IdentityHint } from '../../events/event.js'
 import type { SiteConfig } from '../connector.js'
-import { asArray, asRecord, asString, shortText, siteHost } from './site-api.js'
+import { asArray, asRecord, asString, parseTime, shortText, siteHost } from './site-api.js'
 
 export const JiraActivitySource = Object.freeze({ Jira: 'jira-activity', Jsm: 'jsm-activity' } as const)
 
@@ -111,7 +111,7 @@ export function mapComment (issue: IssueRef, raw: unknown, kind: 'created' | 'up
   const url = issueUrl(site, issue.key, `?focusedCommentId=${encodeURIComponent(id)}`)
   return {
     ...base(issue, site),
-    source_record_id: kind === 'created' ? `comment:${id}` : `comment:${id}:updated:${String(at)}`,
+    source_record_id: kind === 'created' ? `comment:${id}` : `comment:${id}:updated:${String(parseTime(at) ?? at)}`,
     occurred_at: at,
     operation: kind === 'created' ? 'comment_added' : 'comment_updated',
     actor: actorOf(kind === 'created' ? comment.author : (comment.updateAuthor ?? comment.author)),

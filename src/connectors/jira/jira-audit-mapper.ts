@@ -50,10 +50,13 @@ function membershipOf (record: Record<string, unknown>, object: Record<string, u
   const summary = asString(record.summary) ?? ''
   const action = /^user added to group/i.test(summary) ? 'added' : /^user removed from group/i.test(summary) ? 'removed' : null
   if (action === null) return null
-  const group = asArray(record.associatedItems).map(asRecord).find((item) => /group/i.test(asString(item.typeName) ?? ''))
+  // Atlassian's example puts the user in objectItem and the group in associatedItems; sites also do the reverse.
+  const items = [object, ...asArray(record.associatedItems).map(asRecord)]
+  const group = items.find((item) => /^group$/i.test(asString(item.typeName) ?? ''))
+  const user = items.find((item) => /^user$/i.test(asString(item.typeName) ?? ''))
   const groupName = group !== undefined ? asString(group.name) : null
-  // The member is the record's object (a user, identified by account id), not the admin who made the change.
-  const accountId = asString(object.id) ?? asString(object.name)
+  // The member is the user the record is about, not the admin who made the change.
+  const accountId = user !== undefined ? asString(user.id) ?? asString(user.name) : null
   if (groupName === null || accountId === null) return null
   return { group: groupName, account_id: accountId, action }
 }

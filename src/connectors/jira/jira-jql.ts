@@ -1,6 +1,8 @@
-// JQL date bounds. JQL compares `updated` against "yyyy-MM-dd HH:mm" read in the *searching user's* time zone,
-// with minute precision. We format the bound in that zone (from /rest/api/3/myself); when the zone is unknown we
-// format in UTC and step back 14 h (the largest UTC offset), so the search can only over-read, never under-read.
+// JQL/CQL date bounds. Jira reads "yyyy-MM-dd HH:mm" in the *searching user's* time zone, with minute precision;
+// a site (or a simulator) may fall back to UTC. We send the earlier wall-clock string of "user zone" and "UTC", so
+// under either reading the bound is at or before the instant we mean: the search can over-read, never under-read.
+// With no known zone we step back 14 h (the largest UTC offset) from UTC instead. Overlap costs only re-reads,
+// which ingest absorbs (idempotent ids).
 import { MINUTE_MS } from './site-api.js'
 
 export const UNKNOWN_ZONE_SLACK_MS = 14 * 60 * MINUTE_MS
@@ -15,21 +17,29 @@ function validZone (timeZone: string | null): string | null {
   }
 }
 
-/** "yyyy-MM-dd HH:mm" for the instant, in the zone (rounded down to the minute, which only widens the bound). */
-export function formatJqlDate (ms: number, timeZone: string | null): string {
-  const zone = validZone(timeZone)
-  const instant = zone === null ? ms - UNKNOWN_ZONE_SLACK_MS : ms
+/** "yyyy-MM-dd HH:mm" wall-clock time of the instant in the zone (seconds dropped, which only widens a >= bound). */
+export function wallClock (ms: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone ?? 'UTC',
+    timeZone,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23'
-  }).formatToParts(new Date(instant))
+  }).formatToParts(new Date(ms))
   const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '00'
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`
+}
+
+/** A lower bound for `updated >=` / `lastmodified >=` that is never later than `ms`, whatever zone the server reads it in. */
+export function formatJqlDate (ms: number, timeZone: string | null): string {
+  const zone = validZone(timeZone)
+  if (zone === null) return wallClock(ms - UNKNOWN_ZONE_SLACK_MS, 'UTC')
+  const local = wallClock(ms, zone)
+  const utc = wallClock(ms, 'UTC')
+  // Same format, so string order is wall-clock order.
+  return local < utc ? local : utc
 }
 
 /** Issues updated at or after `fromMs`, oldest first. */

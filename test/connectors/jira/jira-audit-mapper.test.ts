@@ -60,3 +60,15 @@ t.test('operations come from the shared table or fall back to a verb', async (t)
   t.equal(auditOperation('Custom field created'), 'custom_field_created')
   t.equal(auditOperation('!!!'), 'unknown')
 })
+
+t.test('membership also works with the group as object and the user associated', async (t) => {
+  const draft = mapJiraAuditRecord({
+    id: 9,
+    summary: 'User removed from group',
+    created: '2026-03-19T18:45:42.967+0000',
+    objectItem: { id: 'g-1', name: 'team-design', typeName: 'GROUP' },
+    associatedItems: [{ id: '712020:ffff', name: '712020:ffff', typeName: 'USER' }]
+  }, site)
+  t.same(draft?.membership, { group: 'team-design', account_id: '712020:ffff', action: 'removed' })
+  t.equal(draft?.object.type, 'group')
+})

@@ -1,0 +1,160 @@
+// Confluence pages and blog posts, every version: CQL search (`lastmodified >=` bound, oldest first, cursor links)
+// finds content changed since the watermark; v2 `/versions` lists each one's versions (version 1 = created).
+import { Availability, SourceId, type Checkpoint, type Connector, type RunOutcome, type SyncContext } from '../connector.js'
+import type { EventDraft } from '../../events/event.js'
+import { PagingLoopError } from '../jira/errors.js'
+import { formatJqlDate } from '../jira/jira-jql.js'
+import {
+  MINUTE_MS, RETENTION_MS, asArray, asRecord, asString, formatWindow, httpStatusOf, parseTime, throwIfAborted,
+  type AtlassianConnectorDeps, type SiteApi
+} from '../jira/site-api.js'
+import { confluenceNotConfiguredReason } from './confluence-audit-connector.js'
+import { mapContentVersion, type ContentRef } from './confluence-activity-mapper.js'
+
+export interface ConfluenceActivityOptions {
+  /** Content items per search page (each page is ingested and checkpointed on its own). */
+  searchPageSize: number
+  versionPageSize: number
+  /** Re-read this much before the watermark (search is eventually consistent; CQL has minute precision). */
+  overlapMs: number
+}
+
+export const DEFAULT_CONFLUENCE_ACTIVITY_OPTIONS: ConfluenceActivityOptions = Object.freeze({
+  searchPageSize: 100,
+  versionPageSize: 250,
+  overlapMs: 15 * MINUTE_MS
+})
+
+export const CQL_SEARCH_PATH = '/wiki/rest/api/search'
+const MAX_REPEATED_CURSORS = 5
+
+export interface ConfluenceActivityCheckpoint extends Checkpoint {
+  /** Every page or blog post last modified before this instant (epoch ms) has had its versions read. */
+  watermark: number | null
+}
+
+/**
+ * The CQL bound. Confluence reads CQL dates in the user's zone too; we do not know it, so the bound steps back by
+ * the largest UTC offset (see jira-jql.ts) and the time filter on versions drops what was already read.
+ */
+export function activityCql (fromMs: number): string {
+  return `type in (page, blogpost) AND lastmodified >= "${formatJqlDate(fromMs, null)}" ORDER BY lastmodified`
+}
+
+/** The cursor of a `_links.next` link (relative to _links.base or the site); we re-issue it on our own base URL. */
+export function cursorOf (next: unknown): string | null {
+  const link = asString(next)
+  if (link === null) return null
+  const q = link.indexOf('?')
+  if (q < 0) return null
+  return new URLSearchParams(link.slice(q + 1)).get('cursor')
+}
+
+function contentRefOf (result: Record<string, unknown>): { ref: ContentRef, latest: Record<string, unknown> } | null {
+  const content = asRecord(result.content)
+  const id = asString(content.id)
+  const type = asString(content.type)
+  if (id === null || (type !== 'page' && type !== 'blogpost')) return null
+  const space = asRecord(content.space)
+  // Space key from the expanded space, else from the web UI path (/spaces/KEY/...).
+  const path = asString(asRecord(content._links).webui) ?? asString(result.url) ?? ''
+  const spaceKey = asString(space.key) ?? (/\/spaces\/([^/]+)/.exec(path)?.[1] ?? null)
+  const title = asString(content.title) ?? asString(result.title)
+  return { ref: { id, type, title, spaceKey: spaceKey !== null ? decodeURIComponent(spaceKey) : null }, latest: asRecord(content.version) }
+}
+
+async function versionsOf (api: SiteApi, ref: ContentRef, pageSize: number, signal: AbortSignal): Promise<unknown[]> {
+  const path = `/wiki/api/v2/${ref.type === 'page' ? 'pages' : 'blogposts'}/${encodeURIComponent(ref.id)}/versions`
+  const all: unknown[] = []
+  let cursor: string | null = null
+  let repeats = 0
+  for (;;) {
+    throwIfAborted(signal)
+    const query: Record<string, string | number> = { limit: pageSize, sort: 'modified-date' }
+    if (cursor !== null) query.cursor = cursor
+    const body = asRecord((await api.get(path, query, { signal })).body)
+    const results = asArray(body.results)
+    const next = cursorOf(asRecord(body._links).next)
+    if (next !== null && next === cursor) {
+      // The server handed back our own cursor: ask again rather than reading this page twice or looping.
+      if (++repeats > MAX_REPEATED_CURSORS) throw new PagingLoopError('Confluence versions')
+      continue
+    }
+    repeats = 0
+    all.push(...results)
+    if (next === null || results.length === 0) return all
+    cursor = next
+  }
+}
+
+export function createConfluenceActivityConnector (deps: AtlassianConnectorDeps, options: Partial<ConfluenceActivityOptions> = {}): Connector {
+  const opts = { ...DEFAULT_CONFLUENCE_ACTIVITY_OPTIONS, ...options }
+  return {
+    source: SourceId.ConfluenceActivity,
+    label: 'Confluence pages & blog posts',
+    notConfiguredReason: confluenceNotConfiguredReason,
+    async run (ctx) {
+      const api = deps.clientFor(ctx.site, 'confluence')
+      try {
+        return await sync(api, ctx, opts)
+      } catch (err) {
+        if (httpStatusOf(err) === 403) return { availability: Availability.Unavailable, reason: 'The Confluence account cannot search content (HTTP 403)', pages: 0, records: 0, inserted: 0 }
+        throw err
+      }
+    }
+  }
+}
+
+async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOptions): Promise<RunOutcome> {
+  const runStart = ctx.now().getTime()
+  const floor = runStart - RETENTION_MS
+  const stored = typeof ctx.checkpoint?.watermark === 'number' ? ctx.checkpoint.watermark : null
+  const from = stored !== null ? Math.max(floor, stored - opts.overlapMs) : floor
+  const state: ConfluenceActivityCheckpoint = { watermark: stored }
+  const totals = { pages: 0, records: 0, inserted: 0 }
+  const cql = activityCql(from)
+  ctx.progress({ window: formatWindow(from, runStart) })
+  let cursor: string | null = null
+  let repeats = 0
+  for (;;) {
+    throwIfAborted(ctx.signal)
+    const query: Record<string, string | number> = { cql, limit: opts.searchPageSize, expand: 'content.space,content.version' }
+    if (cursor !== null) query.cursor = cursor
+    const body = asRecord((await api.get(CQL_SEARCH_PATH, query, { signal: ctx.signal })).body)
+    const next = cursorOf(asRecord(body._links).next)
+    if (next !== null && next === cursor) {
+      if (++repeats > MAX_REPEATED_CURSORS) throw new PagingLoopError('Confluence CQL search')
+      continue
+    }
+    repeats = 0
+    const results = asArray(body.results).map(asRecord)
+    const drafts: EventDraft[] = []
+    let pageMax: number | null = null
+    for (const result of results) {
+      const found = contentRefOf(result)
+      if (found === null) continue
+      const modified = parseTime(result.lastModified) ?? parseTime(found.latest.when)
+      if (modified !== null) pageMax = Math.max(pageMax ?? modified, modified)
+      // A single-version item is fully described by the search hit: skip the versions request.
+      const versions = found.latest.number === 1 ? [found.latest] : await versionsOf(api, found.ref, opts.versionPageSize, ctx.signal)
+      for (const version of versions) {
+        const v = asRecord(version)
+        if ((parseTime(v.createdAt ?? v.when) ?? -Infinity) < from) continue
+        const draft = mapContentVersion(found.ref, v, ctx.site)
+        if (draft !== null) drafts.push(draft)
+      }
+    }
+    // Capped at the run start: content edited while we page may move past our position in the order.
+    if (pageMax !== null) state.watermark = Math.max(state.watermark ?? from, Math.min(pageMax, runStart))
+    const last = next === null || results.length === 0
+    if (last) state.watermark = Math.max(state.watermark ?? from, runStart)
+    const result = drafts.length > 0 ? await ctx.ingest(drafts) : null
+    totals.pages++
+    totals.records += results.length
+    totals.inserted += result?.inserted ?? 0
+    await ctx.commitCheckpoint({ ...state })
+    ctx.progress({ ...totals })
+    if (last) return { availability: Availability.Ok, ...totals }
+    cursor = next
+  }
+}
