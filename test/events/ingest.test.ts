@@ -53,7 +53,7 @@ t.test('re-ingesting the same pages changes nothing, byte for byte', async (t) =
   const afterById = new Map(after.map((b) => [BSON.deserialize(b)._id as string, b]))
   for (const b of before) t.ok(b.equals(afterById.get(BSON.deserialize(b)._id as string) as Buffer), 'stored event untouched')
   const rollupsAfter = await db.collection('event_rollups_daily').find({}).sort({ _id: 1 }).toArray()
-  const total = (rs: Array<{ count?: number }>): number => rs.reduce((s, r) => s + (r.count ?? 0), 0)
+  const total = (rs: Array<Record<string, unknown>>): number => rs.reduce((s, r) => s + (r.count as number), 0)
   t.equal(total(rollupsBefore), 120)
   t.equal(total(rollupsAfter), 130, 'rollups count each event once')
 })
