@@ -15,6 +15,7 @@ export interface Fetcher {
 export function createFetcher (base: string, auth: WalkAuth, opts: { maxWaitMs?: number } = {}): Fetcher {
   const basic = 'Basic ' + Buffer.from(`${auth.email}:${auth.token}`).toString('base64')
   const headerFor = (url: string): string => url.includes('/admin/') ? `Bearer ${auth.orgKey}` : basic
+  let expiredSeen = false
   const f: Fetcher = {
     retries: 0,
     get: async (url) => call(url, undefined),
@@ -30,7 +31,10 @@ export function createFetcher (base: string, auth: WalkAuth, opts: { maxWaitMs?:
         body: body === undefined ? undefined : JSON.stringify(body)
       })
       const text = await res.text()
-      if (res.status === 429 || res.status >= 500 || (res.status === 401 && attempt === 0)) {
+      // One 401 per walk is treated as an expired token that the caller refreshes.
+      const expired = res.status === 401 && !expiredSeen
+      if (expired) expiredSeen = true
+      if (res.status === 429 || res.status >= 500 || expired) {
         f.retries++
         const ra = res.headers.get('retry-after')
         let wait = 5
