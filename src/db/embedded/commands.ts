@@ -519,10 +519,15 @@ function dbStats (_cmd: Doc, db: string, { engine }: CommandContext): Doc {
   return { db, collections: colls.length, views: 0, objects: colls.reduce((n, c) => n + c.docs.size, 0), indexes: colls.reduce((n, c) => n + c.indexes.size + 1, 0), dataSize: 0, storageSize: 0, ok: 1 }
 }
 
+function buildInfo (): Doc {
+  return { version: '7.0.0', versionArray: [7, 0, 0, 0], gitVersion: 'atlaslens-embedded', bits: 64, maxBsonObjectSize: 16 * 1024 * 1024, storageEngines: ['atlaslens-embedded'], modules: [], ok: 1 }
+}
+
 export const HANDLERS: Record<string, Handler> = {
   hello, ismaster: hello, isMaster: hello,
   ping: () => ({ ok: 1 }),
-  buildInfo: () => ({ version: '7.0.0', versionArray: [7, 0, 0, 0], gitVersion: 'atlaslens-embedded', bits: 64, maxBsonObjectSize: 16 * 1024 * 1024, storageEngines: ['atlaslens-embedded'], modules: [], ok: 1 }),
+  buildInfo,
+  buildinfo: buildInfo,
   endSessions: () => ({ ok: 1 }),
   killAllSessions: () => ({ ok: 1 }),
   refreshSessions: () => ({ ok: 1 }),
