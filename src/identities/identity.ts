@@ -7,7 +7,7 @@ export interface IdentityDoc {
   /** Plaintext (the documented deviation) unless strict mode is on; then null and display_name_enc is set. */
   display_name: string | null
   display_name_enc?: string | null
-  /** NFKC + lowercase sort key; absent in strict mode (sorting moves into the application). */
+  /** Case/accent-folded sort key (nameSortKey); absent in strict mode (sorting moves into the application). */
   name_sort?: string | null
   /** When the stored name was reported; an older report never overwrites a newer name. */
   display_name_seen_at?: Date
@@ -28,6 +28,7 @@ export interface IdentityDoc {
   updated_at: Date
 }
 
+/** Case- and accent-insensitive sort key: NFKC folds width variants, NFD + mark removal folds accents (Ádám → adam). */
 export function nameSortKey (name: string): string {
-  return name.normalize('NFKC').toLowerCase().trim()
+  return name.normalize('NFKC').normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC').toLowerCase().trim()
 }
