@@ -124,6 +124,7 @@ export async function runRotateKey (opts: RotateKeyOptions): Promise<RotateKeyRe
     }
     lastId = (docs[docs.length - 1] as IdentityDoc)._id
     await states.updateOne({ _id: STATE_ID }, { $set: { last_id: lastId, updated_at: new Date() } })
+    out(`… ${result.scanned} token(s) checked so far`)
   }
 
   await states.updateOne({ _id: STATE_ID }, { $set: { completed_at: new Date(), updated_at: new Date() } })
