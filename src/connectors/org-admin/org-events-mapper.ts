@@ -107,12 +107,48 @@ function actorOf (attributes: Item): IdentityHint | null {
   }
 }
 
+/** workspace/repository of a Bitbucket-typed item, from whichever attribute spelling it uses. */
+function bitbucketPath (item: Item): { workspace: string | null, repository: string | null } {
+  const attrs = asRecord(item.attributes)
+  const full = asString(attrs.fullName) ?? asString(attrs.full_name)
+  if (full !== null && full.includes('/')) {
+    const [workspace, repository] = full.split('/', 2)
+    return { workspace: workspace ?? null, repository: repository ?? null }
+  }
+  return {
+    workspace: asString(attrs.workspaceSlug) ?? asString(attrs.workspace) ?? (/workspace/.test(typeOf(item)) ? asString(attrs.slug) ?? asString(attrs.name) : null),
+    repository: asString(attrs.repository) ?? asString(attrs.repositorySlug) ?? (/repositor/.test(typeOf(item)) ? asString(attrs.slug) ?? asString(attrs.name) : null)
+  }
+}
+
 function objectOf (attributes: Item, site: SiteConfig, bitbucket: boolean, fallbackId: string): EventDraft['object'] {
   const items = itemsOf(attributes)
+  if (bitbucket) {
+    // The Bitbucket audit record is about a repository or workspace; the user involved stays in the membership/actor.
+    const bb = items.filter((i) => /bitbucket|repositor|workspace/.test(typeOf(i)))
+    let workspace: string | null = null
+    let repository: string | null = null
+    let id: string | null = null
+    for (const item of bb) {
+      const path = bitbucketPath(item)
+      workspace ??= path.workspace
+      if (repository === null && path.repository !== null) { repository = path.repository; id = asString(item.id) }
+      id ??= asString(item.id)
+    }
+    const safe = (v: string | null): v is string => v !== null && /^[\w.-]+$/.test(v)
+    const url = safe(workspace) ? `https://bitbucket.org/${workspace}${safe(repository) ? `/${repository}` : ''}` : 'https://bitbucket.org/'
+    return {
+      type: repository !== null ? 'repository' : 'workspace',
+      id: id ?? fallbackId,
+      name: shortText(repository ?? workspace),
+      container: shortText(workspace !== null && repository !== null ? `${workspace}/${repository}` : workspace, 120),
+      url
+    }
+  }
   const context = asArray(attributes.context).map(asRecord)
   const containers = asArray(attributes.container).map(asRecord)
-  // The subject (a user, group, repository) is in context; the container names where it happened.
-  const subject = context.find((i) => !isUser(i) || context.length === 1) ?? context[0] ?? items[0]
+  // The subject (a group before its member, else the user) is in context; the container names where it happened.
+  const subject = context.find(isGroup) ?? context[0] ?? items[0]
   const container = containers[0]
   const type = subject !== undefined ? typeOf(subject).replace(/ies$/, 'y').replace(/s$/, '') : 'organization'
   const id = subject !== undefined ? (asString(subject.id) ?? fallbackId) : (site.orgId ?? fallbackId)
@@ -122,7 +158,7 @@ function objectOf (attributes: Item, site: SiteConfig, bitbucket: boolean, fallb
     id,
     name: subject !== undefined ? shortText(nameOf(subject)) : null,
     container: shortText(containerName, 120),
-    url: bitbucket ? bitbucketUrl(subject, container) : adminAuditUrl(site)
+    url: adminAuditUrl(site)
   }
 }
 
@@ -130,16 +166,6 @@ function adminAuditUrl (site: SiteConfig): string {
   return site.orgId !== null
     ? `https://admin.atlassian.com/o/${encodeURIComponent(site.orgId)}/audit-log`
     : 'https://admin.atlassian.com/'
-}
-
-function bitbucketUrl (subject: Item | undefined, container: Item | undefined): string {
-  for (const item of [subject, container]) {
-    if (item === undefined) continue
-    const attrs = asRecord(item.attributes)
-    const slug = asString(attrs.fullName) ?? asString(attrs.full_name) ?? asString(attrs.slug)
-    if (slug !== null && /^[\w.-]+(\/[\w.-]+)?$/.test(slug)) return `https://bitbucket.org/${slug}`
-  }
-  return 'https://bitbucket.org/'
 }
 
 export function mapOrgEvent (raw: unknown, site: SiteConfig): EventDraft | null {

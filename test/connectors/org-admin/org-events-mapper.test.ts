@@ -53,7 +53,19 @@ t.test('a Bitbucket audit event keeps product bitbucket, the audit pipeline and 
   t.equal(draft?.operation, 'repository_permission_changed')
   t.equal(draft?.object.type, 'repository')
   t.equal(draft?.object.url, 'https://bitbucket.org/acme/billing')
-  t.equal(draft?.object.container, 'acme')
+  t.equal(draft?.object.container, 'acme/billing', 'the repository full name, as Bitbucket activity names it')
+  const alt = mapOrgEvent({
+    id: 'ev-bb-4',
+    attributes: {
+      time: 1764000000000,
+      action: 'bitbucket_repository_permission_changed',
+      context: [{ id: '557058:cccc', type: 'users', attributes: { name: 'Ito Mei' } }],
+      container: [{ id: 's', type: 'sites', attributes: { siteName: 'acme' } }, { id: '{r}', type: 'bitbucket-workspaces', attributes: { workspaceSlug: 'acme', repository: 'web' } }]
+    }
+  }, site)
+  t.equal(alt?.product, 'bitbucket')
+  t.same(alt?.object, { type: 'repository', id: '{r}', name: 'web', container: 'acme/web', url: 'https://bitbucket.org/acme/web' })
+  t.equal(alt?.summary, 'bitbucket_repository_permission_changed', 'the action stands in for a missing message')
 })
 
 t.test('a record without an id is dropped, not invented', async (t) => {

@@ -1,0 +1,34 @@
+import t from 'tap'
+import { createBitbucketConnector } from '../../../src/connectors/bitbucket/bitbucket-connector.js'
+import { ApiName } from '../../../src/connectors/client-factory.js'
+import { DAY, startHarness } from '../org-admin/sync-harness.js'
+
+t.test('Bitbucket activity: exactly the ground truth with default faults, idempotent re-run, new activity after the clock moves', async (t) => {
+  const h = await startHarness(t, { faults: 'default' })
+  const connector = createBitbucketConnector({ clientFor: (site) => h.clients.json(site, ApiName.Bitbucket) })
+  const now = h.sim.handle.clock.now()
+  const from = new Date(now.getTime() - 300 * DAY)
+
+  const first = await h.run(connector)
+  t.equal(first.availability, 'ok')
+  const truth = h.sim.handle.groundTruth(from, now)['bitbucket-activity']
+  t.ok(truth !== undefined && truth > 50, `the simulator holds Bitbucket activity (${String(truth)})`)
+  t.equal(await h.count('bitbucket-activity', from, now), truth, 'every commit and PR activity item once')
+
+  const second = await h.run(connector)
+  t.equal(second.inserted, 0, 'a second run inserts nothing')
+
+  h.sim.handle.clock.advance(3 * DAY)
+  const later = h.sim.handle.clock.now()
+  const third = await h.run(connector)
+  const truthLater = h.sim.handle.groundTruth(from, later)['bitbucket-activity']
+  t.ok(truthLater !== undefined && truthLater > (truth ?? 0), 'the simulator produced new activity')
+  t.equal(third.inserted, (truthLater ?? 0) - (truth ?? 0), 'only the new activity is inserted')
+  t.equal(await h.count('bitbucket-activity', from, later), truthLater)
+
+  const ops = await h.db.collection('events').distinct('operation', { source: 'bitbucket-activity' })
+  for (const op of ['commit_pushed', 'pr_opened', 'pr_merged', 'pr_approved', 'pr_commented']) t.ok(ops.includes(op), `has ${op}`)
+  const sample = await h.db.collection('events').findOne({ source: 'bitbucket-activity', operation: 'pr_merged' })
+  t.match(sample?.object?.url, /^https:\/\/bitbucket\.org\/acme\/[\w.-]+\/pull-requests\/\d+$/)
+  t.equal(sample?.product, 'bitbucket')
+})
