@@ -32,10 +32,11 @@ export function parseRetryAfter (retryAfter: string | undefined, rateLimitReset?
   if (retryAfter !== undefined && retryAfter.trim() !== '') {
     const value = retryAfter.trim()
     if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000)
-    const date = Date.parse(value)
+    // An HTTP date names a month; Date.parse alone would read "-3" as a year.
+    const date = /[A-Za-z]{3}/.test(value) ? Date.parse(value) : NaN
     if (!Number.isNaN(date)) return Math.max(0, date - now)
   }
-  if (rateLimitReset !== undefined && rateLimitReset.trim() !== '') {
+  if (rateLimitReset !== undefined && /^\d{4}-\d{2}-\d{2}T/.test(rateLimitReset.trim())) {
     const date = Date.parse(rateLimitReset.trim())
     if (!Number.isNaN(date)) return Math.max(0, date - now)
   }

@@ -99,7 +99,7 @@ export function createReadOnlyClient (options: ReadOnlyClientOptions): ReadOnlyC
   const limiter = options.limiter ?? createRateLimiter()
   const defaultProfile = options.rateProfile ?? 'default'
   const random = options.random ?? Math.random
-  const secrets = secretStrings(options.auth)
+  const secrets = secretStrings(options.auth).sort((a, b) => b.length - a.length) // longest first: whole header before token
   const log = options.logger.child({ component: 'atlassian-http' })
   const agent = new Agent({
     connectTimeout: timeouts.connectMs,
@@ -115,7 +115,8 @@ export function createReadOnlyClient (options: ReadOnlyClientOptions): ReadOnlyC
   function scrub (text: string): string {
     let out = text
     for (const s of secrets) out = out.split(s).join('[redacted]')
-    return out
+    // Error bodies may name people by email (never logged or kept: house rule).
+    return out.replace(/[^\s@"'<>()[\]{},;:]+@[^\s@"'<>()[\]{},;:]+\.[A-Za-z]{2,}/g, '[email]')
   }
 
   async function attempt (method: Method, url: URL, body: string | undefined, userSignal: AbortSignal | undefined, ctx: { host: string, path: string }): Promise<ReadOnlyResponse<unknown> | AttemptFailure> {
