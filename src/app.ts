@@ -9,6 +9,8 @@ import type { Config } from './config/config.js'
 import configPlugin from './config/config-plugin.js'
 import { loggerOptions } from './logging/logger-options.js'
 import mongoPlugin from './db/mongo-plugin.js'
+import eventsPlugin from './events/events-plugin.js'
+import { complianceRoutes } from './compliance/compliance-routes.js'
 import viewPlugin from './web/view-plugin.js'
 import { registerErrorHandlers } from './web/error-handler.js'
 import { healthRoutes } from './web/health-routes.js'
@@ -63,6 +65,7 @@ export async function buildApp (config: Config, options: BuildAppOptions = {}): 
   await app.register(formbody)
   await app.register(fastifyStatic, { root: publicDir, prefix: '/assets/', index: false, maxAge: '1h' })
   await app.register(mongoPlugin)
+  await app.register(eventsPlugin)
   // Templates are cached in every environment; there is no NODE_ENV switch.
   await app.register(viewPlugin, { production: true })
   registerErrorHandlers(app)
@@ -73,6 +76,7 @@ export async function buildApp (config: Config, options: BuildAppOptions = {}): 
   // Access: every route registered anywhere is gated by its global onRequest hook (see src/auth/public-routes.ts).
   await app.register(authPlugin)
   await app.register(homeRoutes)
+  await app.register(complianceRoutes)
 
   return app
 }
