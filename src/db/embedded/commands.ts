@@ -66,6 +66,15 @@ function insert (cmd: Doc, db: string, { engine }: CommandContext): Doc {
 
 function matchingDocs (c: Collection | undefined, filter: Doc, multi: boolean, sort?: Doc, collation?: Doc): Doc[] {
   if (c === undefined) return []
+  // Hot path for ingest: {_id: <scalar>} is a hash lookup, no planning.
+  const keys = Object.keys(filter)
+  if (keys.length === 1 && keys[0] === '_id') {
+    const id = filter._id
+    if (id === null || typeof id !== 'object' || id instanceof ObjectId || id instanceof Date) {
+      const d = c.getById(id)
+      return d === undefined ? [] : [d]
+    }
+  }
   const opts: Parameters<Collection['find']>[0] = { filter, limit: multi ? 0 : 1 }
   if (sort !== undefined) opts.sort = sort
   if (collation !== undefined) opts.collation = collation

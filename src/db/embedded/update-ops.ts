@@ -35,6 +35,12 @@ function parentFor (root: Doc, parts: string[], create: boolean): Doc | unknown[
 export class UpdateTypeError extends Error {}
 
 function setPath (root: Doc, path: string, value: unknown): boolean {
+  if (!path.includes('.')) {
+    const before = root[path]
+    if (before !== undefined && typeof before === typeof value && valuesEqual(before, value)) return false
+    root[path] = value
+    return true
+  }
   const parts = path.split('.')
   const before = getPath(root, path)
   if (before !== undefined && valuesEqual(before, value) && typeof before === typeof value) return false

@@ -144,7 +144,11 @@ export function normaliseForStorage (v: unknown): unknown {
   }
   if (isPlainObject(v)) {
     const o = v as Doc
-    for (const k of Object.keys(o)) o[k] = normaliseForStorage(o[k])
+    for (const k in o) {
+      const x = o[k]
+      // Unique values such as _id gain nothing from interning.
+      if (typeof x === 'string') { if (k !== '_id') o[k] = intern(x) } else if (x !== null && typeof x === 'object') o[k] = normaliseForStorage(x)
+    }
     return Object.freeze(o)
   }
   // BSON value objects (ObjectId, Date, Long, Binary) are treated as immutable; some cache state internally.

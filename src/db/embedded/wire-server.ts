@@ -49,15 +49,16 @@ export class WireServer {
     let size = 0
     // Replies go out in request order even though write commands wait for the journal.
     let chain: Promise<void> = Promise.resolve()
+    // Chunks are only joined once a whole message has arrived (joining on every chunk is quadratic for big bulks).
     socket.on('data', (chunk: Buffer) => {
       buffered.push(chunk)
       size += chunk.length
       while (size >= 4) {
-        const head = buffered.length === 1 ? buffered[0] as Buffer : Buffer.concat(buffered)
-        buffered = [head]
-        const len = head.readInt32LE(0)
+        if ((buffered[0] as Buffer).length < 4) buffered = [Buffer.concat(buffered)]
+        const len = (buffered[0] as Buffer).readInt32LE(0)
         if (len < 16 || len > MAX_MESSAGE) { socket.destroy(); return }
         if (size < len) break
+        const head = buffered.length === 1 ? buffered[0] as Buffer : Buffer.concat(buffered)
         const msg = head.subarray(0, len)
         const rest = head.subarray(len)
         buffered = rest.length > 0 ? [rest] : []
