@@ -6,7 +6,7 @@ import { PagingLoopError } from '../jira/errors.js'
 import { formatJqlDate } from '../jira/jira-jql.js'
 import {
   MINUTE_MS, RETENTION_MS, asArray, asRecord, asString, formatWindow, httpStatusOf, parseTime, throwIfAborted,
-  type AtlassianConnectorDeps, type SiteApi
+  withTransientRetry, type AtlassianConnectorDeps, type SiteApi
 } from '../jira/site-api.js'
 import { confluenceNotConfiguredReason } from './confluence-audit-connector.js'
 import { mapContentVersion, type ContentRef } from './confluence-activity-mapper.js'
@@ -31,6 +31,8 @@ const MAX_REPEATED_CURSORS = 5
 export interface ConfluenceActivityCheckpoint extends Checkpoint {
   /** Every page or blog post last modified before this instant (epoch ms) has had its versions read. */
   watermark: number | null
+  /** Lower bound of the sweep in progress (null between sweeps): a resumed sweep keeps filtering versions on it. */
+  sweepFrom: number | null
 }
 
 /**
@@ -94,7 +96,7 @@ export function createConfluenceActivityConnector (deps: AtlassianConnectorDeps,
     label: 'Confluence pages & blog posts',
     notConfiguredReason: confluenceNotConfiguredReason,
     async run (ctx) {
-      const api = deps.clientFor(ctx.site, 'confluence')
+      const api = withTransientRetry(deps.clientFor(ctx.site, 'confluence'))
       try {
         return await sync(api, ctx, opts)
       } catch (err) {
@@ -110,7 +112,10 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
   const floor = runStart - RETENTION_MS
   const stored = typeof ctx.checkpoint?.watermark === 'number' ? ctx.checkpoint.watermark : null
   const from = stored !== null ? Math.max(floor, stored - opts.overlapMs) : floor
-  const state: ConfluenceActivityCheckpoint = { watermark: stored }
+  const sweepFrom = typeof ctx.checkpoint?.sweepFrom === 'number' ? ctx.checkpoint.sweepFrom : null
+  // Content not reached by an interrupted sweep may hold versions older than the resumed watermark.
+  const versionsFrom = Math.max(floor, Math.min(from, sweepFrom ?? from))
+  const state: ConfluenceActivityCheckpoint = { watermark: stored, sweepFrom: versionsFrom }
   const totals = { pages: 0, records: 0, inserted: 0 }
   const cql = activityCql(from)
   ctx.progress({ window: formatWindow(from, runStart) })
@@ -139,7 +144,7 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
       const versions = found.latest.number === 1 ? [found.latest] : await versionsOf(api, found.ref, opts.versionPageSize, ctx.signal)
       for (const version of versions) {
         const v = asRecord(version)
-        if ((parseTime(v.createdAt ?? v.when) ?? -Infinity) < from) continue
+        if ((parseTime(v.createdAt ?? v.when) ?? -Infinity) < versionsFrom) continue
         const draft = mapContentVersion(found.ref, v, ctx.site)
         if (draft !== null) drafts.push(draft)
       }
@@ -147,7 +152,10 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
     // Capped at the run start: content edited while we page may move past our position in the order.
     if (pageMax !== null) state.watermark = Math.max(state.watermark ?? from, Math.min(pageMax, runStart))
     const last = next === null || results.length === 0
-    if (last) state.watermark = Math.max(state.watermark ?? from, runStart)
+    if (last) {
+      state.watermark = Math.max(state.watermark ?? from, runStart)
+      state.sweepFrom = null
+    }
     const result = drafts.length > 0 ? await ctx.ingest(drafts) : null
     totals.pages++
     totals.records += results.length

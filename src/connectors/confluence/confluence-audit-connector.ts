@@ -1,7 +1,7 @@
 // Confluence audit log (GET /wiki/rest/api/audit) with startDate/endDate in epoch milliseconds, start/limit paging.
 import { SourceId, type Connector, type SiteConfig } from '../connector.js'
 import { DEFAULT_AUDIT_OPTIONS, runAuditWindows, type AuditWindowOptions } from '../jira/audit-window-runner.js'
-import { asArray, asRecord, httpStatusOf, type AtlassianConnectorDeps } from '../jira/site-api.js'
+import { asArray, asRecord, httpStatusOf, withTransientRetry, type AtlassianConnectorDeps } from '../jira/site-api.js'
 import { mapConfluenceAuditRecord } from './confluence-audit-mapper.js'
 
 export const CONFLUENCE_AUDIT_PATH = '/wiki/rest/api/audit'
@@ -21,7 +21,7 @@ export function createConfluenceAuditConnector (deps: AtlassianConnectorDeps, op
     label: 'Confluence audit log',
     notConfiguredReason: confluenceNotConfiguredReason,
     async run (ctx) {
-      const api = deps.clientFor(ctx.site, 'confluence')
+      const api = withTransientRetry(deps.clientFor(ctx.site, 'confluence'))
       return await runAuditWindows(ctx, {
         async fetchPage (from, to, start, limit, signal) {
           const body = asRecord((await api.get(CONFLUENCE_AUDIT_PATH, { startDate: from, endDate: to, start, limit }, { signal })).body)

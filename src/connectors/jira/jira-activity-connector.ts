@@ -10,7 +10,7 @@ import { PagingLoopError } from './errors.js'
 import { updatedSinceJql } from './jira-jql.js'
 import {
   MINUTE_MS, RETENTION_MS, asArray, asRecord, asString, formatWindow, httpStatusOf, parseTime, throwIfAborted,
-  type AtlassianConnectorDeps, type SiteApi
+  withTransientRetry, type AtlassianConnectorDeps, type SiteApi
 } from './site-api.js'
 
 export interface JiraActivityOptions {
@@ -39,6 +39,11 @@ const MAX_REPEATED_CURSORS = 5
 export interface JiraActivityCheckpoint extends Checkpoint {
   /** Every issue updated before this instant (epoch ms) has been processed. */
   issuesWatermark: number | null
+  /**
+   * Lower bound of the sweep in progress (null between sweeps). A resumed sweep keeps filtering events on it:
+   * issues it has not reached yet may hold histories and comments older than the resumed watermark.
+   */
+  issuesSweepFrom: number | null
   /** worklog/updated `since` (epoch ms) for the next page. */
   worklogSince: number | null
 }
@@ -46,6 +51,7 @@ export interface JiraActivityCheckpoint extends Checkpoint {
 function readCheckpoint (cp: Checkpoint | null): JiraActivityCheckpoint {
   return {
     issuesWatermark: typeof cp?.issuesWatermark === 'number' ? cp.issuesWatermark : null,
+    issuesSweepFrom: typeof cp?.issuesSweepFrom === 'number' ? cp.issuesSweepFrom : null,
     worklogSince: typeof cp?.worklogSince === 'number' ? cp.worklogSince : null
   }
 }
@@ -130,7 +136,7 @@ export function createJiraActivityConnector (deps: AtlassianConnectorDeps, optio
     label: 'Jira & JSM activity',
     notConfiguredReason: jiraNotConfiguredReason,
     async run (ctx) {
-      const api = deps.clientFor(ctx.site, 'jira')
+      const api = withTransientRetry(deps.clientFor(ctx.site, 'jira'))
       const runStart = ctx.now().getTime()
       const state = readCheckpoint(ctx.checkpoint)
       const totals: Totals = { pages: 0, records: 0, inserted: 0 }
@@ -163,6 +169,9 @@ async function syncIssues (
 ): Promise<void> {
   const floor = runStart - RETENTION_MS
   const from = state.issuesWatermark !== null ? Math.max(floor, state.issuesWatermark - opts.overlapMs) : floor
+  // Events older than this were read by earlier (completed) sweeps.
+  const eventsFrom = Math.max(floor, Math.min(from, state.issuesSweepFrom ?? from))
+  state.issuesSweepFrom = eventsFrom
   const timeZone = await userTimeZone(api, ctx.signal)
   const jql = updatedSinceJql(from, timeZone)
   ctx.progress({ window: `issues ${formatWindow(from, runStart)}` })
@@ -177,7 +186,7 @@ async function syncIssues (
     const drafts: EventDraft[] = []
     let pageMax: number | null = null
     for (const raw of page) {
-      const result = await issueDrafts(api, ctx, raw, from, opts)
+      const result = await issueDrafts(api, ctx, raw, eventsFrom, opts)
       if (result === null) continue
       seen.set(result.issue.id, result.issue)
       drafts.push(...result.drafts)
@@ -189,7 +198,10 @@ async function syncIssues (
     const token = asString(body.nextPageToken)
     const last = token === null || body.isLast === true || page.length === 0
     // At the end of the result set everything updated before the run started has been read.
-    if (last) state.issuesWatermark = Math.max(state.issuesWatermark ?? from, runStart)
+    if (last) {
+      state.issuesWatermark = Math.max(state.issuesWatermark ?? from, runStart)
+      state.issuesSweepFrom = null
+    }
     await ingestPage(ctx, drafts, page.length, totals, state)
     if (last) return
     // A response that hands back the token we sent would loop forever; ask again, then give up loudly.

@@ -2,7 +2,7 @@
 import { SourceId, type Connector, type SiteConfig } from '../connector.js'
 import { DEFAULT_AUDIT_OPTIONS, runAuditWindows, type AuditWindowOptions } from './audit-window-runner.js'
 import { mapJiraAuditRecord } from './jira-audit-mapper.js'
-import { asArray, asRecord, httpStatusOf, type AtlassianConnectorDeps } from './site-api.js'
+import { asArray, asRecord, httpStatusOf, withTransientRetry, type AtlassianConnectorDeps } from './site-api.js'
 
 export const JIRA_AUDIT_PATH = '/rest/api/3/auditing/record'
 
@@ -25,7 +25,7 @@ export function createJiraAuditConnector (deps: AtlassianConnectorDeps, options:
     label: 'Jira & JSM audit log',
     notConfiguredReason: jiraNotConfiguredReason,
     async run (ctx) {
-      const api = deps.clientFor(ctx.site, 'jira')
+      const api = withTransientRetry(deps.clientFor(ctx.site, 'jira'))
       return await runAuditWindows(ctx, {
         async fetchPage (from, to, offset, limit, signal) {
           const body = asRecord((await api.get(JIRA_AUDIT_PATH, jiraAuditQuery(from, to, offset, limit), { signal })).body)

@@ -87,3 +87,30 @@ export function formatWindow (from: number, to: number): string {
   const f = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z'
   return `${f(from)} → ${f(to)}`
 }
+
+function retryableStatus (err: unknown): boolean {
+  const details = (err as { details?: { retryable?: unknown, status?: unknown } } | null)?.details
+  // The client already retried 429/502/503/504 with back-off; a plain 500 it leaves to us.
+  return details?.retryable === true && details.status === 500
+}
+
+/**
+ * One read that failed with a transient 500 is asked again (twice, briefly) before the run gives up:
+ * a long backfill should not restart from its checkpoint for one hiccup. Reads only, so repeating is safe.
+ */
+export function withTransientRetry (api: SiteApi, attempts = 3, delayMs = 100): SiteApi {
+  async function again<T> (call: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call()
+      } catch (err) {
+        if (attempt >= attempts || !retryableStatus(err) || signal?.aborted === true) throw err
+        await new Promise((resolve) => setTimeout(resolve, delayMs * attempt))
+      }
+    }
+  }
+  return {
+    get: async (path, query, options) => await again(async () => await api.get(path, query, options), options?.signal),
+    postSearch: async (path, body, options) => await again(async () => await api.postSearch(path, body, options), options?.signal)
+  }
+}
