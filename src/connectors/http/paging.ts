@@ -41,25 +41,47 @@ const asArray = <T>(v: unknown): T[] => (Array.isArray(v) ? v as T[] : [])
 const asString = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
 const asNumber = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
-/** Remembers recent cursors so a server that repeats one ends the iteration instead of looping forever. */
-class SeenCursors {
+/** A server may hand back the request's own cursor once (a glitch the simulator injects): fetch it again, a few times. */
+const MAX_SELF_REPEATS = 3
+type Verdict = 'follow' | 'refetch' | 'stop'
+
+/**
+ * Loop protection for cursor-style paging. A next cursor equal to the current one is fetched again (bounded); one equal
+ * to an earlier cursor ends the iteration, logged, instead of looping forever.
+ */
+class CursorGuard {
   private readonly seen = new Set<string>()
-  constructor (private readonly max = 10_000) {}
-  /** Returns false when key was already seen. */
-  add (key: string): boolean {
-    if (this.seen.has(key)) return false
+  private selfRepeats = 0
+  constructor (private readonly client: ReadOnlyClient, private readonly path: string, private readonly max = 10_000) {}
+
+  judge (current: string | null, next: string, pageNumber: number): Verdict {
+    if (current !== null && next === current) {
+      if (this.selfRepeats < MAX_SELF_REPEATS) {
+        this.selfRepeats++
+        this.client.logger.info({ path: pathOf(this.path), pageNumber }, 'paging: the server returned the current cursor as next; fetching the page again')
+        return 'refetch'
+      }
+      return this.stop(pageNumber)
+    }
+    if (current !== null) this.remember(current)
+    if (this.seen.has(next)) return this.stop(pageNumber)
+    this.selfRepeats = 0
+    return 'follow'
+  }
+
+  private remember (key: string): void {
     this.seen.add(key)
     if (this.seen.size > this.max) this.seen.delete(this.seen.values().next().value as string)
-    return true
+  }
+
+  private stop (pageNumber: number): Verdict {
+    this.client.logger.warn({ path: pathOf(this.path), pageNumber }, 'paging stopped: the server repeated a cursor')
+    return 'stop'
   }
 }
 
 function pathOf (pathOrUrl: string): string {
   return (pathOrUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').split('?')[0]) || '/'
-}
-
-function warnRepeated (client: ReadOnlyClient, path: string, pageNumber: number): void {
-  client.logger.warn({ path: pathOf(path), pageNumber }, 'paging stopped: the server repeated a cursor')
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -208,9 +230,9 @@ export interface TokenPagingOptions<T, R> extends IterateOptions<TokenState> {
 
 export async function * tokenPages<T, R> (client: ReadOnlyClient, o: TokenPagingOptions<T, R>): AsyncGenerator<Page<T, R, TokenState>> {
   let state: TokenState = o.start ?? { nextPageToken: null }
-  const seen = new SeenCursors()
   const path = 'get' in o.request ? o.request.get : o.request.post
-  for (let pageNumber = 1; ; pageNumber++) {
+  const guard = new CursorGuard(client, path)
+  for (let pageNumber = 1; ;) {
     const token = state.nextPageToken
     let res: ReadOnlyResponse<R>
     if ('get' in o.request) {
@@ -221,15 +243,19 @@ export async function * tokenPages<T, R> (client: ReadOnlyClient, o: TokenPaging
     const raw = asRecord(res.body)
     const items = o.items(res.body)
     const nextToken = asString(raw.nextPageToken)
-    if (token) seen.add(token)
     let end: PageEnd | undefined
     if (nextToken === null || raw.isLast === true) end = PageEnd.LastPage
     else if (items.length === 0) end = PageEnd.EmptyPage
-    else if (!seen.add(nextToken)) { end = PageEnd.RepeatedCursor; warnRepeated(client, path, pageNumber) }
-    else if (o.maxPages !== undefined && pageNumber >= o.maxPages) end = PageEnd.MaxPages
+    else {
+      const verdict = guard.judge(token, nextToken, pageNumber)
+      if (verdict === 'refetch') continue
+      if (verdict === 'stop') end = PageEnd.RepeatedCursor
+      else if (o.maxPages !== undefined && pageNumber >= o.maxPages) end = PageEnd.MaxPages
+    }
     yield { items, raw: res.body, headers: res.headers, state, nextState: end ? null : { nextPageToken: nextToken }, ...(end ? { end } : {}), pageNumber }
     if (end) return
     state = { nextPageToken: nextToken }
+    pageNumber++
   }
 }
 
@@ -290,22 +316,37 @@ function withQuery (path: string, query: Query | undefined): string {
   return qs ? `${path}${path.includes('?') ? '&' : '?'}${qs}` : path
 }
 
+/** Absolute form of a link as the client would fetch it, so relative and absolute spellings compare equal. */
+function linkKey (client: ReadOnlyClient, pathOrUrl: string): string {
+  try {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl)) return new URL(pathOrUrl).href
+    const base = new URL(client.baseUrl)
+    return new URL(base.origin + base.pathname.replace(/\/+$/, '') + pathOrUrl).href
+  } catch {
+    return pathOrUrl
+  }
+}
+
 export async function * linkPages<T, R> (client: ReadOnlyClient, o: LinkPagingOptions<T, R>): AsyncGenerator<Page<T, R, LinkState>> {
   let state: LinkState = o.start ?? { url: withQuery(o.path, o.query) }
-  const seen = new SeenCursors()
-  seen.add(state.url)
-  for (let pageNumber = 1; ; pageNumber++) {
+  const guard = new CursorGuard(client, o.path)
+  for (let pageNumber = 1; ;) {
     const res = await client.get<R>(state.url, undefined, o)
     const items = o.items(res.body)
     const nextUrl = o.next(res.body, res)
     let end: PageEnd | undefined
     if (nextUrl === null) end = PageEnd.LastPage
     else if (o.stopOnEmpty === true && items.length === 0) end = PageEnd.EmptyPage
-    else if (!seen.add(nextUrl)) { end = PageEnd.RepeatedCursor; warnRepeated(client, o.path, pageNumber) }
-    else if (o.maxPages !== undefined && pageNumber >= o.maxPages) end = PageEnd.MaxPages
+    else {
+      const verdict = guard.judge(linkKey(client, state.url), linkKey(client, nextUrl), pageNumber)
+      if (verdict === 'refetch') continue
+      if (verdict === 'stop') end = PageEnd.RepeatedCursor
+      else if (o.maxPages !== undefined && pageNumber >= o.maxPages) end = PageEnd.MaxPages
+    }
     yield { items, raw: res.body, headers: res.headers, state, nextState: end ? null : { url: nextUrl as string }, ...(end ? { end } : {}), pageNumber }
     if (end) return
     state = { url: nextUrl as string }
+    pageNumber++
   }
 }
 
@@ -424,20 +465,24 @@ export interface CursorPagingOptions<T, R> extends IterateOptions<CursorState> {
 
 export async function * cursorPages<T, R> (client: ReadOnlyClient, o: CursorPagingOptions<T, R>): AsyncGenerator<Page<T, R, CursorState>> {
   let state: CursorState = o.start ?? { cursor: null }
-  const seen = new SeenCursors()
-  if (state.cursor) seen.add(state.cursor)
-  for (let pageNumber = 1; ; pageNumber++) {
+  const guard = new CursorGuard(client, o.path)
+  for (let pageNumber = 1; ;) {
     const res = await client.get<R>(o.path, { ...o.query, ...(state.cursor ? { cursor: state.cursor } : {}) }, o)
     const items = o.items(res.body)
     const next = o.cursor(res.body)
     let end: PageEnd | undefined
     if (items.length === 0 && (o.emptyPageEnds || next === null)) end = PageEnd.EmptyPage
     else if (next === null) end = PageEnd.LastPage
-    else if (!seen.add(next)) { end = PageEnd.RepeatedCursor; warnRepeated(client, o.path, pageNumber) }
-    else if (o.maxPages !== undefined && pageNumber >= o.maxPages) end = PageEnd.MaxPages
-    yield { items, raw: res.body, headers: res.headers, state, nextState: end ? null : { cursor: next }, ...(end ? { end } : {}), pageNumber }
+    else {
+      const verdict = guard.judge(state.cursor, next, pageNumber)
+      if (verdict === 'refetch') continue
+      if (verdict === 'stop') end = PageEnd.RepeatedCursor
+      else if (o.maxPages !== undefined && pageNumber >= o.maxPages) end = PageEnd.MaxPages
+    }
+    yield { items, raw: res.body, headers: res.headers, state, nextState: end ? null : { cursor: next as string }, ...(end ? { end } : {}), pageNumber }
     if (end) return
-    state = { cursor: next }
+    state = { cursor: next as string }
+    pageNumber++
   }
 }
 

@@ -236,6 +236,35 @@ t.test('a repeated cursor or next URL ends the iteration and is logged', async (
   t.same(warnings.map((w) => w.path), ['/repositories/ws/loop/commits', '/rest/api/3/search/jql'])
 })
 
+t.test('a glitch that returns the current cursor is fetched again; a cycle to an earlier cursor ends', async (t) => {
+  const glitched = new Set<string>()
+  const srv = await startLocalServer(t, (app) => {
+    // Each cursor's first answer points back at itself; the second answer is right.
+    app.get('/admin/v1/orgs/o/events', async (req) => {
+      const cursor = (req.query as Q).cursor
+      const n = Number(cursor ?? 0)
+      const data = n < 3 ? [{ id: `e${n}` }] : []
+      const next = n >= 2 ? null : cursor === undefined || glitched.has(cursor) ? String(n + 1) : cursor
+      if (cursor !== undefined) glitched.add(cursor)
+      return { data, meta: { next } }
+    })
+    app.get('/admin/v1/orgs/o/events-stream', async (req) => {
+      const cursor = (req.query as Q).cursor
+      const next = cursor === undefined ? 'a' : cursor === 'a' ? 'b' : 'a' // a → b → a
+      return { data: [{ id: cursor ?? 'first' }], meta: { next } }
+    })
+  })
+  const cap = captureLogger()
+  const c = makeClient(t, srv.url + '/admin', cap.logger)
+  const pages = await collect(adminEventsPages<{ id: string }>(c, { orgId: 'o' }))
+  t.same(flat(pages).map((e) => e.id), ['e0', 'e1', 'e2'], 'no page lost, none duplicated')
+  t.equal(srv.requests.length, 4, 'cursor 1 was fetched twice')
+  t.equal(cap.entries().filter((e) => /fetching the page again/.test(String(e.msg))).length, 1)
+  const cycle = await collect(adminEventsStreamPages<{ id: string }>(c, { orgId: 'o' }))
+  t.same(flat(cycle).map((e) => e.id), ['first', 'a', 'b'])
+  t.equal(cycle.at(-1)?.end, PageEnd.RepeatedCursor)
+})
+
 t.test('a cross-origin next URL is refused and nothing is sent there', async (t) => {
   const other = await startLocalServer(t, (app) => { app.get('/*', async () => ({ values: [] })) })
   const srv = await startLocalServer(t, (app) => {
