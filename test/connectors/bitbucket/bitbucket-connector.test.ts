@@ -32,3 +32,35 @@ t.test('Bitbucket activity: exactly the ground truth with default faults, idempo
   t.match(sample?.object?.url, /^https:\/\/bitbucket\.org\/acme\/[\w.-]+\/pull-requests\/\d+$/)
   t.equal(sample?.product, 'bitbucket')
 })
+
+t.test('cancelled mid-backfill, the next run resumes from the checkpoint and ends with exact counts', async (t) => {
+  const h = await startHarness(t, { faults: 'default' })
+  const abort = new AbortController()
+  let commitPages = 0
+  const connector = createBitbucketConnector({
+    pageSize: 20,
+    clientFor: (site) => {
+      const api = h.clients.json(site, ApiName.Bitbucket)
+      // Killed while following a next link of the second repository's commits: a walk is mid-way.
+      return {
+        get: async (path, query, opts) => {
+          if (/\/commits\?.*page=2/.test(path) && ++commitPages === 2) abort.abort(new Error('killed'))
+          return await api.get(path, query, opts)
+        }
+      }
+    }
+  })
+  await t.rejects(h.run(connector, { signal: abort.signal }), 'the cancelled run stops')
+  const partial = await h.db.collection('events').countDocuments({ source: 'bitbucket-activity' })
+  t.ok(partial > 0, `pages before the cancel are stored (${partial})`)
+  const cp = h.checkpoints.get('bitbucket-activity') as { repos: Array<{ streams: Record<string, { resume: unknown }> }> } | undefined
+  t.ok(cp?.repos.some((r) => Object.values(r.streams).some((s) => s.resume !== null)), 'a walk in progress is checkpointed')
+
+  const resumed = await h.run(connector)
+  t.equal(resumed.availability, 'ok')
+  const now = h.sim.handle.clock.now()
+  const from = new Date(now.getTime() - 300 * DAY)
+  t.equal(await h.count('bitbucket-activity', from, now), h.sim.handle.groundTruth(from, now)['bitbucket-activity'])
+  t.equal(await h.db.collection('identities').countDocuments({ email: { $exists: true } }), 0, 'commit author emails are never plaintext')
+  t.ok(await h.db.collection('identities').countDocuments({ _id: /^unlinked:/ as unknown as string }) > 0, 'unlinked commit authors get a keyed pseudonym')
+})
