@@ -2,8 +2,12 @@
 import type { Connector, SiteConfig } from './connector.js'
 import { ApiName, type ClientFactory } from './client-factory.js'
 import { createJiraAuditConnector } from './jira/jira-audit-connector.js'
+import { createJiraActivityConnector } from './jira/jira-activity-connector.js'
 import { createConfluenceAuditConnector } from './confluence/confluence-audit-connector.js'
+import { createConfluenceActivityConnector } from './confluence/confluence-activity-connector.js'
 import { createOrgEventsConnector } from './org-admin/org-events-connector.js'
+import { createBitbucketConnector } from './bitbucket/bitbucket-connector.js'
+import { createDirectoryConnector } from './directory/directory-connector.js'
 
 export interface RegistryEntry {
   site: SiteConfig
@@ -15,8 +19,12 @@ export function createConnectors (clients: ClientFactory): Connector[] {
   const atlassian = { clientFor: (site: SiteConfig, api: 'jira' | 'confluence') => clients.client(site, api) }
   return [
     createJiraAuditConnector(atlassian),
+    createJiraActivityConnector(atlassian),
     createConfluenceAuditConnector(atlassian),
-    createOrgEventsConnector({ clientFor: (site) => clients.json(site, ApiName.Admin) as never })
+    createConfluenceActivityConnector(atlassian),
+    createOrgEventsConnector({ clientFor: (site) => clients.json(site, ApiName.Admin) }),
+    createBitbucketConnector({ clientFor: (site) => clients.json(site, ApiName.Bitbucket) }),
+    createDirectoryConnector({ clientFor: (site, api) => clients.json(site, api) })
   ]
 }
 

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Connector } from '../connectors/connector.js'
 import { createClientFactory, type ClientFactoryOptions } from '../connectors/client-factory.js'
 import { buildRegistry, createConnectors } from '../connectors/registry.js'
+import { createDirectorySink } from '../connectors/directory/directory-sink.js'
 import { createScheduler, type Scheduler } from './scheduler.js'
 import { connectorsRoutes } from './connectors-routes.js'
 import { syncApiRoutes } from './sync-api-routes.js'
@@ -32,6 +33,7 @@ async function schedulerPlugin (app: FastifyInstance, opts: SchedulerPluginOptio
     entries: buildRegistry(config.sites, connectors),
     ingest: async (drafts) => await events.ingest(drafts),
     logger: app.log as never,
+    directorySink: (site) => createDirectorySink(app.identities, app.teams, site.id),
     intervalMs: Math.max(1, Math.round(config.syncIntervalMinutes * 60_000)),
     ...(opts.holderId !== undefined ? { holderId: opts.holderId } : {}),
     ...(opts.leaseTtlMs !== undefined ? { leaseTtlMs: opts.leaseTtlMs } : {})

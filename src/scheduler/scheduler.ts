@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { Db } from 'mongodb'
 import type { Logger } from 'pino'
 import {
-  Availability, type Checkpoint, type Connector, type RunOutcome, type RunProgress, type SiteConfig, type SourceId,
+  Availability, type Checkpoint, type Connector, type DirectorySink, type RunOutcome, type RunProgress, type SiteConfig, type SourceId,
   type SyncContext
 } from '../connectors/connector.js'
 import type { EventDraft, IngestResult } from '../events/event.js'
@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   /** Least time between two progress writes of one run (default 1 s); checkpoints always write. */
   progressWriteMs?: number
   now?: () => Date
+  /** Gives the directory connector its way into identities and teams. */
+  directorySink?: (site: SiteConfig) => DirectorySink
 }
 
 export const SyncStatus = Object.freeze({
@@ -218,7 +220,8 @@ export function createScheduler (options: SchedulerOptions): Scheduler {
         if (update.inserted !== undefined) progress.inserted = update.inserted
         if (update.window !== undefined) progress.window = update.window
         if (Date.now() - lastProgressWrite >= progressWriteMs) writeProgress()
-      }
+      },
+      ...(options.directorySink !== undefined ? { directory: options.directorySink(site) } : {})
     }
 
     let outcome: RunOutcome | null = null

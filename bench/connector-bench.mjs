@@ -1,0 +1,159 @@
+// End-to-end connector figures (not assertions): the in-process simulator (no faults) → real connectors and read-only
+// clients → scheduler → ingest → embedded store. Then, in the same run, the raw driver's unordered bulk upsert of the
+// same final documents into an identically indexed collection, as the baseline.
+// Run: npm run build && node bench/connector-bench.mjs [--full] [--events N]   (default 100k events; --full = 1M)
+// CPU figures are for the whole process, which also hosts the simulator and the embedded store.
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { MongoClient } from 'mongodb'
+import pino from 'pino'
+import { startEmbeddedStore } from '../dist/db/embedded/index.js'
+import { startSimulator, DEFAULT_CREDENTIALS } from '../dist/simulator/index.js'
+import { createFieldCipher, createBlindIndex } from '../dist/crypto/field-cipher.js'
+import { createIngest } from '../dist/events/ingest.js'
+import { ensureEventIndexes } from '../dist/events/event-indexes.js'
+import { createClientFactory } from '../dist/connectors/client-factory.js'
+import { buildRegistry, createConnectors } from '../dist/connectors/registry.js'
+import { createDirectorySink } from '../dist/connectors/directory/directory-sink.js'
+import { createIdentitiesRepository } from '../dist/identities/identities-repository.js'
+import { createTeamsRepository } from '../dist/teams/teams-repository.js'
+import { createScheduler } from '../dist/scheduler/scheduler.js'
+
+const argv = process.argv.slice(2)
+const full = argv.includes('--full')
+const eventsArg = argv.indexOf('--events')
+const TARGET = eventsArg >= 0 ? Number(argv[eventsArg + 1]) : full ? 1_000_000 : 100_000
+const RETENTION_SECONDS = 31_536_000
+const FAST = { concurrency: 4, ratePerSecond: 1_000_000, burst: 1_000_000 }
+
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
+const secs = (us) => us / 1e6
+
+let peakRss = process.memoryUsage().rss
+const rssSamples = []
+const sampler = setInterval(() => {
+  const rss = process.memoryUsage().rss
+  if (rss > peakRss) peakRss = rss
+}, 100)
+sampler.unref()
+
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'atlaslens-connector-bench-'))
+const store = await startEmbeddedStore({ dataDir, port: 0 })
+const client = await MongoClient.connect(store.uri)
+const db = client.db(`bench_${randomBytes(4).toString('hex')}`)
+const logger = pino({ level: 'silent' })
+const now = new Date(Date.now() - 60_000)
+const sim = await startSimulator({ seed: 11, size: { people: Math.max(50, Math.round(TARGET / 500)), events: TARGET }, guard: true, faults: 'none', now })
+
+try {
+  const key = randomBytes(32).toString('base64url') + '='
+  const cipher = createFieldCipher([key])
+  const blindIndex = createBlindIndex([key])
+  await ensureEventIndexes(db, logger, RETENTION_SECONDS)
+  const identities = createIdentitiesRepository({ db, cipher, blindIndex, encryptDisplayNames: false, logger })
+  const teams = createTeamsRepository({ db, logger })
+  await Promise.all([identities.ensureIndexes(), teams.ensureIndexes()])
+  const ingest = createIngest({ db, cipher, blindIndex, logger, identities, teams, retentionSeconds: RETENTION_SECONDS, encryptDisplayNames: false })
+
+  const clients = createClientFactory({
+    logger,
+    rateProfiles: { default: FAST, jira: FAST, confluence: FAST, admin: FAST, adminEvents: FAST, bitbucket: FAST }
+  })
+  const site = {
+    id: 'sim',
+    site: sim.handle.siteHost,
+    cloudId: null,
+    email: DEFAULT_CREDENTIALS.email,
+    jiraApiToken: DEFAULT_CREDENTIALS.token,
+    confluenceApiToken: DEFAULT_CREDENTIALS.token,
+    bitbucketWorkspace: sim.handle.workspace,
+    bitbucketApiToken: DEFAULT_CREDENTIALS.token,
+    bitbucketEmail: DEFAULT_CREDENTIALS.email,
+    orgId: sim.handle.orgId,
+    orgApiKey: DEFAULT_CREDENTIALS.orgKey,
+    baseUrls: { jira: sim.url, confluence: sim.url, bitbucket: `${sim.url}/2.0`, admin: `${sim.url}/admin` }
+  }
+  const scheduler = createScheduler({
+    db,
+    entries: buildRegistry([site], createConnectors(clients)),
+    ingest,
+    logger,
+    intervalMs: 15 * 60_000,
+    directorySink: (s) => createDirectorySink(identities, teams, s.id)
+  })
+  await scheduler.init()
+
+  const truth = sim.handle.groundTruth(new Date(now.getTime() - (RETENTION_SECONDS - 86_400) * 1000), now)
+  const expected = Object.values(truth).reduce((a, b) => a + b, 0)
+  console.log(`simulator: ${expected} records in the retention window (target ${TARGET}); sources ${JSON.stringify(truth)}`)
+
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  const progress = setInterval(async () => {
+    const n = await db.collection('events').estimatedDocumentCount()
+    const rss = process.memoryUsage().rss
+    rssSamples.push([n, rss])
+    console.log(`  ${n} events, rss ${mb(rss)}, ${((performance.now() - t0) / 1000).toFixed(0)} s`)
+  }, full ? 15_000 : 5_000)
+  await scheduler.syncNow()
+  await scheduler.whenIdle()
+  clearInterval(progress)
+  const wallMs = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  const states = await scheduler.states.list()
+  const failed = states.filter((s) => s.availability !== 'ok')
+  const stored = await db.collection('events').countDocuments({})
+  await scheduler.close()
+  await clients.close()
+
+  const cpuS = secs(cpu.user + cpu.system)
+  const eps = stored / (wallMs / 1000)
+  console.log('\nend to end (simulator → connectors → ingest → embedded store)')
+  console.log(`  events stored     ${stored}${failed.length > 0 ? `  (NOT OK: ${failed.map((s) => `${s.source}: ${s.last_error}`).join('; ')})` : ''}`)
+  console.log(`  wall time         ${(wallMs / 1000).toFixed(1)} s`)
+  console.log(`  events/s          ${eps.toFixed(0)}`)
+  console.log(`  CPU-s / 100k      ${(cpuS / (stored / 100_000)).toFixed(2)}  (process total ${cpuS.toFixed(1)} s, includes simulator and store)`)
+  console.log(`  peak RSS          ${mb(Math.max(peakRss, process.resourceUsage().maxRSS * 1024))}`)
+  for (const s of states) console.log(`    ${s.source.padEnd(20)} ${String(s.last_run?.records ?? 0).padStart(8)} records ${String(s.last_run?.pages ?? 0).padStart(6)} pages ${((s.last_run?.duration_ms ?? 0) / 1000).toFixed(1).padStart(7)} s`)
+
+  // Baseline: the same final documents, unordered bulk upsert ($setOnInsert) into an identically indexed collection.
+  const source = db.collection('events')
+  const baseline = db.collection('events_baseline')
+  const specs = (await source.indexes()).filter((i) => i.name !== '_id_')
+  for (const spec of specs) {
+    const { key: indexKey, name, v, ns, ...options } = spec
+    await baseline.createIndex(indexKey, { name, ...options })
+  }
+  let writeMs = 0
+  let written = 0
+  const baseCpu0 = process.cpuUsage()
+  let batch = []
+  const flush = async () => {
+    const t = performance.now()
+    await baseline.bulkWrite(batch.map((doc) => ({ updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: doc }, upsert: true } })), { ordered: false })
+    writeMs += performance.now() - t
+    written += batch.length
+    batch = []
+  }
+  for await (const doc of source.find({}, { batchSize: 1000 })) {
+    batch.push(doc)
+    if (batch.length === 1000) await flush()
+  }
+  if (batch.length > 0) await flush()
+  const baseCpu = process.cpuUsage(baseCpu0)
+  const baseEps = written / (writeMs / 1000)
+  console.log('\nbaseline (raw driver, unordered bulk upsert of the same documents, write time only)')
+  console.log(`  documents         ${written}`)
+  console.log(`  write time        ${(writeMs / 1000).toFixed(1)} s`)
+  console.log(`  docs/s            ${baseEps.toFixed(0)}`)
+  console.log(`  CPU-s / 100k      ${(secs(baseCpu.user + baseCpu.system) / (written / 100_000)).toFixed(2)}  (includes reading the documents back)`)
+  console.log(`\nratio end-to-end / baseline time: ${(wallMs / writeMs).toFixed(2)}×  (target ≤ 1.5×; target ≥ 10,000 events/s)`)
+  if (rssSamples.length > 1) console.log(`rss by events stored: ${rssSamples.map(([n, r]) => `${n}:${mb(r)}`).join(', ')}`)
+} finally {
+  await sim.close()
+  await client.close()
+  await store.close()
+  await rm(dataDir, { recursive: true, force: true })
+}
