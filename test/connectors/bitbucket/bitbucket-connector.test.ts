@@ -62,5 +62,5 @@ t.test('cancelled mid-backfill, the next run resumes from the checkpoint and end
   const from = new Date(now.getTime() - 300 * DAY)
   t.equal(await h.count('bitbucket-activity', from, now), h.sim.handle.groundTruth(from, now)['bitbucket-activity'])
   t.equal(await h.db.collection('identities').countDocuments({ email: { $exists: true } }), 0, 'commit author emails are never plaintext')
-  t.ok(await h.db.collection('identities').countDocuments({ _id: /^unlinked:/ as unknown as string }) > 0, 'unlinked commit authors get a keyed pseudonym')
+  t.ok(await h.db.collection<{ _id: string }>('identities').countDocuments({ _id: { $regex: /^unlinked:/ } }) > 0, 'unlinked commit authors get a keyed pseudonym')
 })
