@@ -17,11 +17,14 @@ import { healthRoutes } from './web/health-routes.js'
 import { homeRoutes } from './web/home-routes.js'
 import operatorLogPlugin from './operator-log/operator-log-plugin.js'
 import authPlugin from './auth/auth-plugin.js'
+import schedulerPlugin, { type SchedulerPluginOptions } from './scheduler/scheduler-plugin.js'
 import { publicDir } from './paths.js'
 
 export interface BuildAppOptions {
   /** A ready pino logger (tests capture output through one); otherwise one is built from config. */
   loggerInstance?: Logger
+  /** Scheduler wiring for tests and benchmarks (fake connectors, lifted rate limits). */
+  scheduler?: SchedulerPluginOptions
 }
 
 export async function buildApp (config: Config, options: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -77,6 +80,7 @@ export async function buildApp (config: Config, options: BuildAppOptions = {}): 
   await app.register(authPlugin)
   await app.register(homeRoutes)
   await app.register(complianceRoutes)
+  await app.register(schedulerPlugin, options.scheduler ?? {})
 
   return app
 }
