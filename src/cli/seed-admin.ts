@@ -122,13 +122,23 @@ export async function readHiddenLine (input: PromptInput, output: Writable, prom
     }
     const onEnd = (): void => { finish(); reject(new PromptAbortedError('input ended')) }
     const onData = (chunk: string | Buffer): void => {
-      for (const ch of String(chunk)) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') { finish(); resolve(value); return }
+      const chars = [...String(chunk)]
+      for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i] as string
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          finish()
+          // A paste can hold both answers: hand the rest back for the next prompt.
+          const rest = chars.slice(i + 1).join('').replace(/^\n/, '')
+          if (rest !== '') input.unshift(rest)
+          resolve(value)
+          return
+        }
         if (ch === '\u0003') { finish(); reject(new PromptAbortedError('cancelled')); return }
         if (ch === '\u007f' || ch === '\b') { value = [...value].slice(0, -1).join(''); continue }
         if (ch >= ' ') value += ch
       }
     }
+    if (input.readableEnded) { output.write('\n'); reject(new PromptAbortedError('input ended')); return }
     input.setRawMode?.(true)
     input.on('data', onData)
     input.once('end', onEnd)
@@ -160,7 +170,7 @@ async function obtainPassword (io: SeedAdminIo, args: ParsedArgs): Promise<strin
 
 export async function runSeedAdmin (io: SeedAdminIo): Promise<ExitCode> {
   const parsed = parseSeedAdminArgs(io.argv)
-  if (!parsed.ok) {
+  if (parsed.ok === false) {
     if (parsed.help) { io.stdout.write(USAGE); return ExitCode.Done }
     io.stderr.write(`seed-admin: ${parsed.problem ?? 'usage error'}\n\n${USAGE}`)
     return ExitCode.Usage
