@@ -18,6 +18,7 @@ export class Engine {
   private readonly dir: string | null
   private readonly logger: Logger | undefined
   compactAtBytes = COMPACT_AT_BYTES
+  private lastSnapshotBytes = 0
 
   constructor (dir: string | null, logger?: Logger) {
     this.dir = dir
@@ -31,7 +32,11 @@ export class Engine {
     this.replaying = true
     let replayed = 0
     try {
-      if (snapshotGen > 0) readFrames(await fsp.readFile(path.join(this.dir, snapshotName(snapshotGen))), (r) => this.apply(r))
+      if (snapshotGen > 0) {
+        const snap = await fsp.readFile(path.join(this.dir, snapshotName(snapshotGen)))
+        this.lastSnapshotBytes = snap.length
+        readFrames(snap, (r) => this.apply(r))
+      }
       for (const g of journals) {
         const buf = await fsp.readFile(path.join(this.dir, journalName(g)))
         const valid = readFrames(buf, (r) => { this.apply(r); replayed++ })
@@ -56,7 +61,8 @@ export class Engine {
     const j = this.journal
     if (j === null) return Promise.resolve()
     const p = j.commit()
-    if (j.bytes > this.compactAtBytes) this.compactSoon()
+    // Amortised: rewrite the snapshot only once the journal has grown as large as the snapshot itself.
+    if (j.bytes > Math.max(this.compactAtBytes, this.lastSnapshotBytes)) this.compactSoon()
     return p
   }
 
@@ -89,7 +95,7 @@ export class Engine {
         for (const d of docs) yield { op: 'put', db: c.db, c: c.name, d }
       }
     }
-    await writeSnapshot(dir, gen, records())
+    this.lastSnapshotBytes = await writeSnapshot(dir, gen, records())
     for (const name of await fsp.readdir(dir)) {
       const m = /^(snapshot|journal)-(\d+)\.(bson|log)$/.exec(name)
       if (m !== null && Number(m[2]) < gen) await fsp.rm(path.join(dir, name), { force: true })

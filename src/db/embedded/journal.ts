@@ -140,16 +140,17 @@ export class Journal {
 }
 
 /** Writes a snapshot atomically (tmp file, fsync, rename, directory fsync). Yields between chunks. */
-export async function writeSnapshot (dir: string, gen: number, records: Iterable<JournalRecord>): Promise<void> {
+export async function writeSnapshot (dir: string, gen: number, records: Iterable<JournalRecord>): Promise<number> {
   const tmp = path.join(dir, snapshotName(gen) + '.tmp')
   const fh = await fsp.open(tmp, 'w')
+  let total = 0
   try {
     let chunk: Buffer[] = []
     let size = 0
     let n = 0
     for (const rec of records) {
       const f = frame(rec)
-      chunk.push(f); size += f.length
+      chunk.push(f); size += f.length; total += f.length
       if (size > 4 * 1024 * 1024) { await fh.write(Buffer.concat(chunk)); chunk = []; size = 0 }
       if (++n % 2000 === 0) await new Promise((resolve) => setImmediate(resolve))
     }
@@ -160,6 +161,7 @@ export async function writeSnapshot (dir: string, gen: number, records: Iterable
   }
   await fsp.rename(tmp, path.join(dir, snapshotName(gen)))
   syncDir(dir)
+  return total
 }
 
 export function syncDir (dir: string): void {
