@@ -9,13 +9,16 @@ export interface RetryOptions {
   capMs: number
   /** A Retry-After longer than this is not slept through: the client fails with a retryable error (default 300 000). */
   maxRetryAfterMs: number
+  /** HTTP statuses retried by the client. All requests are idempotent reads, so a transient 500 is retried too. */
+  retryStatuses: readonly number[]
 }
 
 export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
   maxAttempts: 5,
   baseMs: 500,
   capMs: 30_000,
-  maxRetryAfterMs: 300_000
+  maxRetryAfterMs: 300_000,
+  retryStatuses: Object.freeze([429, 500, 502, 503, 504])
 })
 
 /** Full jitter (AWS architecture blog): spreads retries of many clients instead of synchronising them. */

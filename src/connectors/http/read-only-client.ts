@@ -84,7 +84,6 @@ interface AttemptFailure {
   retryAfterMs: number | null
 }
 
-const RETRY_STATUSES = new Set([429, 502, 503, 504])
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 export function createReadOnlyClient (options: ReadOnlyClientOptions): ReadOnlyClient {
@@ -99,6 +98,8 @@ export function createReadOnlyClient (options: ReadOnlyClientOptions): ReadOnlyC
   const limiter = options.limiter ?? createRateLimiter()
   const defaultProfile = options.rateProfile ?? 'default'
   const random = options.random ?? Math.random
+  // 4xx other than 429 are answers, not glitches: never retried, whatever the configuration says.
+  const retryStatuses = new Set(retry.retryStatuses.filter((s) => s === 429 || s >= 500))
   const secrets = secretStrings(options.auth).sort((a, b) => b.length - a.length) // longest first: whole header before token
   const log = options.logger.child({ component: 'atlassian-http' })
   const agent = new Agent({
@@ -172,13 +173,13 @@ export function createReadOnlyClient (options: ReadOnlyClientOptions): ReadOnlyC
       }
       const summary = summarizeErrorBody(scrub(read.buffer.toString('utf8')))
       const extra = { status, ...(summary ? { summary } : {}) }
-      if (status === 429 || status === 503) {
-        const wait = parseRetryAfter(resHeaders['retry-after'], status === 429 ? resHeaders['x-ratelimit-reset'] : undefined)
+      if (status === 429 || status >= 500) {
+        // Retry-After on 429 and 503 (Jira: also on transient 503s); Jira's 429 may give X-RateLimit-Reset instead.
+        const wait = status === 429 || status === 503 ? parseRetryAfter(resHeaders['retry-after'], status === 429 ? resHeaders['x-ratelimit-reset'] : undefined) : null
         const err = status === 429 ? new AtlassianRateLimitedError(ctx.host, ctx.path) : new AtlassianServerError(status, ctx.host, ctx.path)
-        return fail(err, { ...extra, ...(wait !== null ? { retryAfterMs: wait } : {}) }, true, wait)
+        const retryHere = retryStatuses.has(status)
+        return fail(err, { ...extra, retryable: true, ...(wait !== null ? { retryAfterMs: wait } : {}) }, retryHere, retryHere ? wait : null)
       }
-      if (RETRY_STATUSES.has(status)) return fail(new AtlassianServerError(status, ctx.host, ctx.path), extra, true)
-      if (status >= 500) return fail(new AtlassianServerError(status, ctx.host, ctx.path), { ...extra, retryable: true }, false)
       if (status === 401) return fail(new AtlassianAuthError(ctx.host, ctx.path), extra, false)
       if (status === 403) return fail(new AtlassianForbiddenError(ctx.host, ctx.path), extra, false)
       if (status === 404) return fail(new AtlassianNotFoundError(ctx.host, ctx.path), extra, false)

@@ -79,13 +79,16 @@ t.test('401, 403, 404 and other 4xx are coded, carry a summary and are never ret
   const e400 = await rejection(c.get('/400'))
   t.equal(e400.code, 'ATL_HTTP_CLIENT_ERROR')
   t.equal(e400.details.summary, 'jql: The value is invalid')
-  const e500 = await rejection(c.get('/500'))
+  t.equal(srv.requests.length, 4, 'one request each: no retries')
+  const strict = client(t, srv.url, { retry: { retryStatuses: [429, 502, 503, 504, 400] } })
+  const e500 = await rejection(strict.get('/500'))
   t.equal(e500.code, 'ATL_HTTP_SERVER_ERROR')
   t.equal(e500.details.retryable, true, 'the scheduler may retry a 500 later')
-  t.equal(srv.requests.length, 5, 'one request each: no retries')
+  t.equal(srv.requests.length, 5, 'a 500 outside retryStatuses is not retried')
+  t.equal((await rejection(strict.get('/400'))).details.attempts, 1, 'a 4xx is never retried, even if configured')
 })
 
-t.test('502, 503 and 504 are retried with back-off until success', async (t) => {
+t.test('500, 502, 503 and 504 are retried with back-off until success', async (t) => {
   let n = 0
   const srv = await startLocalServer(t, (app) => {
     app.get('/flaky', async (_req, reply) => {
@@ -93,6 +96,7 @@ t.test('502, 503 and 504 are retried with back-off until success', async (t) => 
       if (n === 1) return reply.code(502).send('bad gateway')
       if (n === 2) return reply.code(503).send({ message: 'unavailable' })
       if (n === 3) return reply.code(504).send('')
+      if (n === 4) return reply.code(500).send({ errorMessages: ['Internal server error'] })
       return { ok: true }
     })
   })
@@ -100,10 +104,10 @@ t.test('502, 503 and 504 are retried with back-off until success', async (t) => 
   const c = client(t, srv.url, { logger: cap.logger })
   const res = await c.get<{ ok: boolean }>('/flaky')
   t.same(res.body, { ok: true })
-  t.equal(srv.requests.length, 4)
+  t.equal(srv.requests.length, 5)
   const done = cap.entries().find((e) => e.msg === 'atlassian request')
-  t.equal(done?.retries, 3)
-  t.equal(cap.entries().filter((e) => e.msg === 'atlassian request retrying').length, 3)
+  t.equal(done?.retries, 4)
+  t.equal(cap.entries().filter((e) => e.msg === 'atlassian request retrying').length, 4)
 })
 
 t.test('gives up after maxAttempts with a retryable coded error', async (t) => {
