@@ -13,7 +13,7 @@ const ALL_PR_STATES = ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'] as const
 export interface BitbucketConnectorDeps {
   /** Builds (or returns a cached) read-only client for the site's Bitbucket base URL (which ends in /2.0). */
   clientFor: (site: SiteConfig) => JsonApi
-  /** pagelen to ask for (Bitbucket caps most endpoints at 100, some at 50). */
+  /** pagelen for pull requests and PR activity (Bitbucket caps them at 50); commits use twice this, up to 100. */
   pageSize?: number
   /** How far behind each watermark a run starts re-reading, for late-arriving records. */
   overlapMs?: number
@@ -204,7 +204,7 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
         await walk(ref, {
           stream: BitbucketStream.Commits,
           path: `${base}/commits`,
-          query: { pagelen: pageSize },
+          query: { pagelen: Math.min(100, pageSize * 2) },
           orderTime: (item) => timeOf(asRecord(item).date),
           // Commits come in topological order: dates may step back and forth.
           order: 'loose',

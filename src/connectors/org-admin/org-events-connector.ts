@@ -9,6 +9,9 @@ import { mapOrgEvent, processedAtOf } from './org-events-mapper.js'
 const RETENTION_MS = 365 * 24 * 60 * 60 * 1000
 /** A server that hands back the cursor it was given (a known fault) gets a few more tries before we stop the sweep. */
 const MAX_REPEATED_CURSOR = 3
+/** When a stored cursor is refused, re-open the stream this far before the newest processedAt we wrote:
+ *  `from` filters on event time, which may trail processedAt; the re-read is idempotent. */
+const REOPEN_OVERLAP_MS = 24 * 60 * 60 * 1000
 
 export interface OrgEventsCheckpoint {
   /** The last cursor the stream returned: the next poll resumes exactly there (it is present even on the last page). */
@@ -62,7 +65,8 @@ export function createOrgEventsConnector (deps: AdminConnectorDeps): Connector {
       const api = deps.clientFor(ctx.site)
       const path = `/v1/orgs/${encodeURIComponent(ctx.site.orgId as string)}/events-stream`
       const state = readCheckpoint(ctx.checkpoint)
-      const startFrom = ctx.now().getTime() - RETENTION_MS
+      const retentionFrom = ctx.now().getTime() - RETENTION_MS
+      let startFrom = retentionFrom
       let cursor = state.cursor
       let repeats = 0
       ctx.progress({ window: cursor === null ? formatWindow(startFrom, ctx.now().getTime()) : 'resuming from the stored cursor' })
@@ -76,6 +80,14 @@ export function createOrgEventsConnector (deps: AdminConnectorDeps): Connector {
           page = await api.get(path, query, { signal: ctx.signal })
         } catch (err) {
           const status = httpStatusOf(err)
+          if (status === 400 && cursor !== null && cursor === state.cursor) {
+            // A stored cursor the server no longer accepts (expired, format change): re-open from the time watermark.
+            ctx.logger.warn({ source: SourceId.OrgEvents }, 'stored events-stream cursor refused; re-opening the stream from the last processed time')
+            startFrom = state.lastProcessedAt === null ? retentionFrom : Math.max(retentionFrom, state.lastProcessedAt - REOPEN_OVERLAP_MS)
+            cursor = null
+            state.cursor = null
+            continue
+          }
           if (isGuardDenial(status)) {
             return {
               ...outcome,

@@ -77,3 +77,19 @@ t.test('an org whose stream is empty is treated as lacking Guard: nothing invent
   t.match(outcome.reason, /requires Atlassian Guard.*no events/)
   t.equal(await h.db.collection('events').countDocuments({}), 0)
 })
+
+t.test('a stored cursor the server refuses re-opens the stream from the time watermark, without gaps or duplicates', async (t) => {
+  const h = await startHarness(t, { faults: 'none' })
+  const connector = createOrgEventsConnector({ clientFor: (site) => h.clients.json(site, ApiName.Admin) })
+  await h.run(connector)
+  const stored = h.checkpoints.get('org-events') as { cursor: string, lastProcessedAt: number }
+  t.ok(stored.lastProcessedAt > 0)
+  h.checkpoints.set('org-events', { ...stored, cursor: 'not-a-cursor' })
+  h.sim.handle.clock.advance(DAY)
+  const outcome = await h.run(connector)
+  t.equal(outcome.availability, 'ok')
+  const now = h.sim.handle.clock.now()
+  const from = new Date(now.getTime() - 300 * DAY)
+  t.equal(await h.count('org-events', from, now), h.sim.handle.groundTruth(from, now)['org-events'])
+  t.not((h.checkpoints.get('org-events') as { cursor: string }).cursor, 'not-a-cursor', 'a fresh cursor is stored')
+})
