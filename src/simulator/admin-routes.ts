@@ -133,7 +133,7 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: SimContext): voi
       }
     }
     // A cursor comes back even on the last page so the caller can poll from it later.
-    const next = repeatCursor(ctx, req) && typeof q.cursor === 'string' ? q.cursor : encodeCursor({ ...cur, p: lastP, i: lastI })
+    const next = typeof q.cursor === 'string' && repeatCursor(ctx, req) ? q.cursor : encodeCursor({ ...cur, p: lastP, i: lastI })
     return reply.send({ data, meta: { next, page_size: limit }, links: { self: `${origin(req)}${req.url}`, next: `${base(req)}/events-stream?cursor=${next}` } })
   })
 
@@ -169,7 +169,7 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: SimContext): voi
     }
     const meta: Record<string, unknown> = { page_size: limit }
     const links: Record<string, unknown> = { self: `${origin(req)}${req.url}`, prev: null }
-    const nextCursor = repeatCursor(ctx, req) && typeof q.cursor === 'string' ? q.cursor : (more && last !== null ? encodeCursor(last) : null)
+    const nextCursor = typeof q.cursor === 'string' && repeatCursor(ctx, req) ? q.cursor : (more && last !== null ? encodeCursor(last) : null)
     if (nextCursor !== null) {
       meta.next = nextCursor
       const u = new URL(req.url, origin(req))
@@ -210,7 +210,7 @@ export function registerAdminRoutes (app: FastifyInstance, ctx: SimContext): voi
       return quirk(ctx, QuirkTag.AdminUser, p.index, u, ['picture', 'product_access'])
     })
     const links: Record<string, unknown> = { self: `${origin(req)}${req.url}` }
-    if (repeatCursor(ctx, req) && typeof q.cursor === 'string') links.next = `${base(req)}/users?cursor=${q.cursor}`
+    if (typeof q.cursor === 'string' && repeatCursor(ctx, req)) links.next = `${base(req)}/users?cursor=${q.cursor}`
     else if (offset + limit < people.length) links.next = `${base(req)}/users?cursor=${encodeCursor({ o: offset + limit })}${q.limit === undefined ? '' : `&limit=${limit}`}`
     return reply.send({ data, meta: { total: people.length }, links })
   })

@@ -52,8 +52,8 @@ export function registerBitbucketRoutes (app: FastifyInstance, ctx: SimContext):
   }
 
   /** Bitbucket's envelope with an absolute next URL; the repeat-cursor fault points next at this very page. */
-  const paged = (req: FastifyRequest, reply: FastifyReply, total: number, page: number, pagelen: number, values: unknown[]): FastifyReply => {
-    const body: Record<string, unknown> = { pagelen, size: total, page, values }
+  const paged = (req: FastifyRequest, reply: FastifyReply, total: number, page: number, pagelen: number, values: unknown[], withSize = true): FastifyReply => {
+    const body: Record<string, unknown> = withSize ? { pagelen, size: total, page, values } : { pagelen, page, values }
     const url = new URL(req.url, origin(req))
     if (repeatCursor(ctx, req)) {
       url.searchParams.set('page', String(page))
@@ -118,8 +118,7 @@ export function registerBitbucketRoutes (app: FastifyInstance, ctx: SimContext):
     const values = []
     for (let k = (page - 1) * pagelen; k < Math.min(total, page * pagelen); k++) values.push(commitJson(req, d, r, end - 1 - k))
     // Bitbucket leaves `size` out of commit pages (too expensive to compute).
-    const body = paged(req, reply, total, page, pagelen, values)
-    return body
+    return paged(req, reply, total, page, pagelen, values, false)
   })
 
   /** PR state at clock-now: the last visible state-changing activity. */

@@ -35,7 +35,8 @@ export const NO_FAULTS: FaultConfig = Object.freeze({
 export function resolveFaults (opt: FaultsOption | undefined, seed: number): FaultConfig {
   if (opt === undefined || opt === 'none') return NO_FAULTS
   if (opt === 'default') {
-    return { rateLimit: 0.01, retryAfterHttpDate: 0.3, retryAfterSeconds: 1, serverError: 0.01, burstMax: 2, slow: 0.02, slowMs: [30, 150], truncated: 0.005, repeatCursor: 0.02, recordQuirks: 0.05, expiredTokenAt: null }
+    // Light: a small sync (~500 requests) sees a couple of 429s and 5xx, so it finishes in seconds.
+    return { rateLimit: 0.005, retryAfterHttpDate: 0.2, retryAfterSeconds: 1, serverError: 0.005, burstMax: 2, slow: 0.02, slowMs: [20, 100], truncated: 0.004, repeatCursor: 0.02, recordQuirks: 0.05, expiredTokenAt: null }
   }
   if (opt === 'heavy') {
     return { rateLimit: 0.06, retryAfterHttpDate: 0.3, retryAfterSeconds: 1, serverError: 0.05, burstMax: 3, slow: 0.1, slowMs: [100, 600], truncated: 0.03, repeatCursor: 0.1, recordQuirks: 0.2, expiredTokenAt: 10 + (seed % 20) }
@@ -85,7 +86,7 @@ export function createFaultEngine (config: FaultConfig, seed: number, realNow: (
   const retryAfter = (h: number): string => {
     if (hashUnit(h, 7) < config.retryAfterHttpDate) {
       // HTTP-date has second resolution: round up so the client never retries early.
-      return new Date(Math.ceil((realNow() + config.retryAfterSeconds * 1000) / 1000) * 1000 + 1000).toUTCString()
+      return new Date(Math.ceil((realNow() + config.retryAfterSeconds * 1000) / 1000) * 1000).toUTCString()
     }
     return String(config.retryAfterSeconds)
   }
