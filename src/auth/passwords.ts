@@ -10,7 +10,7 @@ export const MAX_PASSWORD_BYTES = 72
  * A cost-12 hash of random bytes nobody kept. Comparing against it costs the same as a real comparison,
  * so response time does not reveal whether a username exists.
  */
-const DUMMY_HASH = '$2b$12$M6ntRMrLrt87IcdZR1stCe6A5ldVERvBVwapeLb0kMAsYow4x4VLq'
+export const DUMMY_HASH = '$2b$12$M6ntRMrLrt87IcdZR1stCe6A5ldVERvBVwapeLb0kMAsYow4x4VLq'
 
 /** Why a new password is refused, or null when it is acceptable. */
 export function passwordProblem (username: string, password: string): string | null {
