@@ -5,14 +5,21 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MongoClient } from 'mongodb'
 import { readRunningStore, startEmbeddedStore } from '../../src/db/embedded/index.js'
 
-const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'store-child.ts')
+const storeModule = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/db/embedded/index.ts')).href
+// The child runs the store from source through the same TypeScript loader tap gave this process.
+const childSource = `
+const { startEmbeddedStore } = await import(${JSON.stringify(storeModule)})
+const store = await startEmbeddedStore({ dataDir: process.argv[1], port: 0 })
+process.stdout.write(JSON.stringify({ port: store.port }) + '\\n')
+setInterval(() => {}, 1 << 30)
+`
 
 async function spawnStore (dataDir: string) {
-  const proc = spawn(process.execPath, [...process.execArgv, child, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const proc = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', childSource, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   for await (const chunk of proc.stdout) {
     out += String(chunk)
