@@ -102,7 +102,9 @@ export async function runRotateKey (opts: RotateKeyOptions): Promise<RotateKeyRe
         if (!cipher.needsRotation(doc.display_name_enc)) result.alreadyCurrent++
         else {
           try {
-            set.display_name_enc = cipher.encrypt(cipher.decrypt(doc.display_name_enc))
+            const name = cipher.decrypt(doc.display_name_enc)
+            set.display_name_enc = cipher.encrypt(name)
+            set.display_name_hmac = blindIndex.name(name)
             guard.display_name_enc = doc.display_name_enc
             changed++
           } catch {
@@ -111,6 +113,7 @@ export async function runRotateKey (opts: RotateKeyOptions): Promise<RotateKeyRe
         }
       } else if (opts.encryptDisplayNames === true && typeof doc.display_name === 'string') {
         set.display_name_enc = cipher.encrypt(doc.display_name)
+        set.display_name_hmac = blindIndex.name(doc.display_name)
         set.display_name = null
         unset.name_sort = ''
         guard.display_name = doc.display_name

@@ -65,6 +65,8 @@ export interface BlindIndex {
   email: (email: string) => string
   /** HMACs under every configured key: lookups still match records not yet rotated. */
   emailCandidates: (email: string) => string[]
+  /** HMAC of a display name (strict mode change detection), in its own domain so it never equals an email's. */
+  name: (name: string) => string
   /** Fingerprint of the key whose derived HMAC key computes `email`. */
   keyFingerprint: () => string
 }
@@ -84,6 +86,7 @@ export function createBlindIndex (keys: readonly string[]): BlindIndex {
   const fingerprint = keyFingerprint(keys[0] as string)
   return {
     email: (email) => mac(first, email),
+    name: (name) => mac(first, `name:${name}`),
     emailCandidates: (email) => derived.map((k) => mac(k, email)),
     keyFingerprint: () => fingerprint
   }

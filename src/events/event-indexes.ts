@@ -16,8 +16,8 @@ export const EVENT_INDEXES: readonly IndexDescription[] = [
   { key: { product: 1, occurred_at: -1, _id: -1 }, name: 'product_time' },
   { key: { operation: 1, occurred_at: -1, _id: -1 }, name: 'operation_time' },
   { key: { category: 1, severity: 1, occurred_at: -1, _id: -1 }, name: 'category_severity_time' },
-  { key: { 'object.container': 1, occurred_at: -1, _id: -1 }, name: 'container_time' },
-  { key: { site: 1, source: 1, occurred_at: -1, _id: -1 }, name: 'site_source_time' }
+  // No site+source index: per-source recency lives in connector_state, and every index slows ingest.
+  { key: { 'object.container': 1, occurred_at: -1, _id: -1 }, name: 'container_time' }
 ]
 
 export type TtlAction = 'created' | 'unchanged' | 'corrected' | 'replaced'

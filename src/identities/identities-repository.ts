@@ -1,7 +1,7 @@
 // Identities: one document per Atlassian account id, fed by event actors (ingest) and the directory connector.
 // Emails are Fernet-encrypted with a blind index beside them; display names are plaintext (the documented
 // deviation) unless strict mode encrypts them too.
-import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb'
+import type { AnyBulkWriteOperation, Db, Filter, UpdateFilter } from 'mongodb'
 import type { Logger } from 'pino'
 import type { BlindIndex, FieldCipher } from '../crypto/field-cipher.js'
 import type { IdentityHint, Product } from '../events/event.js'
@@ -10,7 +10,6 @@ import { looksLikeEmail, parseRawAuthor, scrubEmails } from './raw-author.js'
 
 export const IDENTITIES = 'identities'
 const MAX_NAME = 200
-const CACHE_LIMIT = 50_000
 
 /** An identity as reported by one source at one time. */
 export interface IdentityObservation {
@@ -65,15 +64,6 @@ export function createIdentitiesRepository (opts: IdentitiesRepositoryOptions) {
   const { db, cipher, blindIndex, encryptDisplayNames, logger } = opts
   const now = opts.now ?? (() => new Date())
   const col = db.collection<IdentityDoc>(IDENTITIES)
-  // Per-process memo of what this process last wrote, so unchanged emails/names are not re-encrypted per batch
-  // (Fernet is slow). It holds HMACs and name digests only, never decrypted values.
-  const writtenEmail = new Map<string, string>()
-  const writtenName = new Map<string, string>()
-  const remember = (m: Map<string, string>, k: string, v: string): void => {
-    if (m.size >= CACHE_LIMIT) m.clear()
-    m.set(k, v)
-  }
-
   /**
    * Resolves a hint to an account id plus clean fields: raw "Name <email>" authors are parsed, a display name
    * that is really an email is treated as the email, and an author with no account gets a keyed pseudonym.
@@ -150,13 +140,32 @@ export function createIdentitiesRepository (opts: IdentitiesRepositoryOptions) {
     return byId
   }
 
-  function opsFor (m: Merged, writtenAt: Date, extraLastActive?: Partial<Record<Product, Date>> | null): Array<AnyBulkWriteOperation<IdentityDoc>> {
+  type Current = Pick<IdentityDoc, '_id' | 'display_name' | 'display_name_enc' | 'display_name_hmac' | 'display_name_seen_at' | 'email_hmac'>
+
+  function nameChanged (current: Current | undefined, name: string, at: Date): boolean {
+    if (!current) return true
+    if (current.display_name_seen_at && current.display_name_seen_at > at) return false
+    return encryptDisplayNames
+      ? typeof current.display_name === 'string' || current.display_name_hmac !== blindIndex.name(name)
+      : current.display_name !== name || typeof current.display_name_enc === 'string'
+  }
+
+  /** One read per batch (by _id) so the writes below carry only real changes. */
+  async function currentOf (ids: string[]): Promise<Map<string, Current>> {
+    if (ids.length === 0) return new Map()
+    const docs = await col.find({ _id: { $in: ids } }, { projection: { display_name: 1, display_name_enc: 1, display_name_hmac: 1, display_name_seen_at: 1, email_hmac: 1 } }).toArray()
+    return new Map(docs.map((d) => [d._id, d]))
+  }
+
+  function opsFor (m: Merged, current: Current | undefined, writtenAt: Date, extraLastActive?: Partial<Record<Product, Date>> | null): Array<AnyBulkWriteOperation<IdentityDoc>> {
     const ops: Array<AnyBulkWriteOperation<IdentityDoc>> = []
     const set: Record<string, unknown> = { updated_at: writtenAt }
     if (m.accountType) set.account_type = m.accountType
     if (m.accountStatus) set.account_status = m.accountStatus
     for (const [p, id] of Object.entries(m.productIds)) set[`product_ids.${p}`] = id
     const max: Record<string, Date> = { last_seen: m.last }
+    // Confirms the stored name as of this report even when the name op below is skipped (unchanged name).
+    if (m.name) max.display_name_seen_at = m.name.at
     for (const [p, at] of Object.entries({ ...m.lastActive, ...(extraLastActive ?? {}) })) {
       if (at instanceof Date && !Number.isNaN(at.getTime())) max[`last_active.${p}`] = at
     }
@@ -164,33 +173,25 @@ export function createIdentitiesRepository (opts: IdentitiesRepositoryOptions) {
     if (m.sites.size > 0) update.$addToSet = { sites: { $each: [...m.sites] } }
     ops.push({ updateOne: { filter: { _id: m.id }, update, upsert: true } })
 
-    if (m.name) {
-      // An older report (a late page) never overwrites a newer name: the filter only matches older-or-equal.
-      const filter = { _id: m.id, $or: [{ display_name_seen_at: { $exists: false } }, { display_name_seen_at: { $lte: m.name.at } }] } as Filter<IdentityDoc>
-      if (!encryptDisplayNames) {
-        ops.push({ updateOne: { filter, update: { $set: { display_name: m.name.value, name_sort: nameSortKey(m.name.value), display_name_seen_at: m.name.at } } } })
-      } else if (writtenName.get(m.id) === nameDigest(m.name.value)) {
-        ops.push({ updateOne: { filter, update: { $set: { display_name_seen_at: m.name.at } } } })
-      } else {
-        ops.push({
-          updateOne: {
-            filter,
-            update: { $set: { display_name: null, display_name_enc: cipher.encrypt(m.name.value), display_name_seen_at: m.name.at }, $unset: { name_sort: '' } }
-          }
-        })
-        remember(writtenName, m.id, nameDigest(m.name.value))
-      }
+    // The name and email ops run only when the pre-read shows a change, so Fernet (slow) is paid once per change.
+    if (m.name && nameChanged(current, m.name.value, m.name.at)) {
+      // An older report (a late page) never overwrites a newer name: the upsert above has already raised
+      // display_name_seen_at to max(stored, this report), so this matches only when this report is the newest.
+      const filter = { _id: m.id, display_name_seen_at: m.name.at } as Filter<IdentityDoc>
+      const update: UpdateFilter<IdentityDoc> = encryptDisplayNames
+        ? { $set: { display_name: null, display_name_enc: cipher.encrypt(m.name.value), display_name_hmac: blindIndex.name(m.name.value) }, $unset: { name_sort: '' } }
+        : { $set: { display_name: m.name.value, name_sort: nameSortKey(m.name.value) }, $unset: { display_name_enc: '', display_name_hmac: '' } }
+      ops.push({ updateOne: { filter, update } })
     }
     if (m.email) {
       const hmac = blindIndex.email(m.email.value)
-      if (writtenEmail.get(m.id) !== hmac) {
+      if (current?.email_hmac !== hmac) {
         ops.push({
           updateOne: {
             filter: { _id: m.id, email_hmac: { $ne: hmac } },
             update: { $set: { email_enc: cipher.encrypt(m.email.value), email_hmac: hmac, email_hmac_key: blindIndex.keyFingerprint() } }
           }
         })
-        remember(writtenEmail, m.id, hmac)
       }
     }
     return ops
@@ -211,24 +212,25 @@ export function createIdentitiesRepository (opts: IdentitiesRepositoryOptions) {
     }
     const merged = merge(normalised)
     const at = now()
-    const ops = [...merged.values()].flatMap((m) => opsFor(m, at))
+    const current = await currentOf([...merged.keys()])
+    const ops = [...merged.values()].flatMap((m) => opsFor(m, current.get(m.id), at))
     await write(ops)
     return merged.size
   }
 
   async function upsertFromDirectory (users: DirectoryUser[], site: string | null = null): Promise<number> {
     const at = now()
-    const ops: Array<AnyBulkWriteOperation<IdentityDoc>> = []
-    let count = 0
+    const merged: Array<{ m: Merged, lastActive: DirectoryUser['last_active'] }> = []
     for (const user of users) {
       const n = normaliseHint(user)
       if (!n) continue
       const [m] = merge([{ hint: user, site, product: null, at, active: false, normalised: n }]).values()
-      if (!m) continue
-      ops.push(...opsFor(m, at, user.last_active))
-      count++
+      if (m) merged.push({ m, lastActive: user.last_active })
     }
+    const current = await currentOf(merged.map(({ m }) => m.id))
+    const ops = merged.flatMap(({ m, lastActive }) => opsFor(m, current.get(m.id), at, lastActive))
     await write(ops)
+    const count = merged.length
     logger.debug({ users: count }, 'directory identities upserted')
     return count
   }
@@ -316,10 +318,3 @@ export function createIdentitiesRepository (opts: IdentitiesRepositoryOptions) {
 }
 
 export type IdentitiesRepository = ReturnType<typeof createIdentitiesRepository>
-
-function nameDigest (name: string): string {
-  // Only used as an in-memory change detector; a cheap non-cryptographic digest suffices.
-  let h = 2166136261
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619)
-  return `${name.length}:${h >>> 0}`
-}

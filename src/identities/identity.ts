@@ -7,6 +7,8 @@ export interface IdentityDoc {
   /** Plaintext (the documented deviation) unless strict mode is on; then null and display_name_enc is set. */
   display_name: string | null
   display_name_enc?: string | null
+  /** Strict mode: keyed HMAC of the name, so a batch can tell an unchanged name without decrypting. */
+  display_name_hmac?: string | null
   /** Case/accent-folded sort key (nameSortKey); absent in strict mode (sorting moves into the application). */
   name_sort?: string | null
   /** When the stored name was reported; an older report never overwrites a newer name. */

@@ -18,15 +18,17 @@ export function parseRawAuthor (raw: string | null | undefined): ParsedAuthor {
   return { name: scrubEmails(bare), email: null }
 }
 
+const WHOLE_EMAIL = new RegExp(`^${EMAIL_PATTERN.source}$`)
+
 export function looksLikeEmail (value: string): boolean {
-  return new RegExp(`^${EMAIL_PATTERN.source}$`).test(value.trim())
+  return value.includes('@') && WHOLE_EMAIL.test(value.trim())
 }
 
 export function containsEmail (value: string): boolean {
-  return EMAIL_PATTERN.test(value)
+  return value.includes('@') && EMAIL_PATTERN.test(value)
 }
 
 /** Free text (summaries, object names, change values) must never carry a plaintext email into storage. */
 export function scrubEmails (value: string): string {
-  return value.replace(EMAIL_GLOBAL, '[email]')
+  return value.includes('@') ? value.replace(EMAIL_GLOBAL, '[email]') : value
 }

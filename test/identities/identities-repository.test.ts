@@ -42,11 +42,15 @@ for (const strict of [false, true]) {
       t.equal(raw?.display_name, 'Bob Brown-Smith')
       t.equal(raw?.name_sort, 'bob brown-smith')
     }
+    // Renamed back later: the newest report wins again (the late page must not have poisoned anything).
+    await identities.observe([{ hint: { account_id: 'a3', display_name: 'bob Brown' }, site: 's', product: 'jira', at: d(12), active: true }])
+    t.equal((await identities.resolveNames(['a3'])).get('a3'), 'bob Brown')
+    await identities.observe([{ hint: { account_id: 'a3', display_name: 'Bob Brown-Smith' }, site: 's', product: 'jira', at: d(12), active: true }])
     const view = await identities.get('a3')
     t.equal(view?.first_seen.toISOString(), d(3).toISOString())
-    t.equal(view?.last_seen.toISOString(), d(10).toISOString())
+    t.equal(view?.last_seen.toISOString(), d(12).toISOString())
     t.same(Object.keys(view?.last_active ?? {}).sort(), ['bitbucket', 'jira'])
-    t.equal(view?.last_active.jira?.toISOString(), d(10).toISOString())
+    t.equal(view?.last_active.jira?.toISOString(), d(12).toISOString())
   })
 }
 
