@@ -35,6 +35,8 @@ export async function buildApp (config: Config, options: BuildAppOptions = {}): 
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
+    // Start-up may replay a large embedded-store journal or build indexes over a year of events.
+    pluginTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: 'all', coerceTypes: 'array', allErrors: false } }
   }) as unknown as FastifyInstance
 

@@ -8,7 +8,12 @@ import { loggerOptions } from './logging/logger-options.js'
 import { buildApp } from './app.js'
 import type { FastifyInstance } from 'fastify'
 
-export async function startServer (env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): Promise<FastifyInstance> {
+export interface StartServerOptions extends LoadConfigOptions {
+  /** Runs before the app boots, so it may add hooks (the try-out provisions its demo operator in onReady). */
+  prepare?: (app: FastifyInstance) => void
+}
+
+export async function startServer (env: NodeJS.ProcessEnv, options: StartServerOptions = {}): Promise<FastifyInstance> {
   let config
   try {
     config = loadConfig(env, options)
@@ -24,6 +29,7 @@ export async function startServer (env: NodeJS.ProcessEnv, options: LoadConfigOp
     // onClose hooks stop timers, let the in-flight write batch finish, then close the database.
     await app.close()
   })
+  options.prepare?.(app)
   await app.listen({ host: config.host, port: config.port })
   if (config.throwawaySecrets) {
     app.log.warn('TRY-OUT MODE: throwaway secrets were generated under the data directory; never use this for real data')

@@ -58,14 +58,19 @@ async function main (): Promise<void> {
     ATLASLENS_BITBUCKET_BASE_URL: `${sim.url}/2.0`,
     ATLASLENS_ADMIN_BASE_URL: `${sim.url}/admin`
   }
-  const app = await startServer(env, { throwawaySecrets: !userSecrets })
-  app.addHook('onClose', async () => { await sim.close() })
-
-  const admins = createAdminsRepository(app.mongo.db)
-  await admins.ensureIndexes()
-  if (await admins.findByUsername(DEMO_ADMIN) === null) {
-    await admins.create(DEMO_ADMIN, await hashPassword(secrets.adminPassword))
-  }
+  const app = await startServer(env, {
+    throwawaySecrets: !userSecrets,
+    prepare: (app) => {
+      app.addHook('onReady', async () => {
+        const admins = createAdminsRepository(app.mongo.db)
+        await admins.ensureIndexes()
+        if (await admins.findByUsername(DEMO_ADMIN) === null) {
+          await admins.create(DEMO_ADMIN, await hashPassword(secrets.adminPassword))
+        }
+      })
+      app.addHook('onClose', async () => { await sim.close() })
+    }
+  })
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : app.config.port
   // The try-out's own throwaway login, shown once on the terminal (not through the logger).
