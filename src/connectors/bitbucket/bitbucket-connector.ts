@@ -5,10 +5,13 @@ import { Availability, SourceId, type Connector, type RunOutcome, type SiteConfi
 import type { EventDraft } from '../../events/event.js'
 import { asArray, asRecord, asString, formatWindow, throwIfAborted } from '../jira/site-api.js'
 import type { JsonApi, Query } from '../org-admin/admin-api.js'
+import { BitbucketPagingStuckError } from './errors.js'
 import { activityKindOf, mapCommit, mapPullRequestActivity, mapPullRequestOpened, repoRefOf, type RepoRef } from './bitbucket-mapper.js'
 
 const RETENTION_MS = 365 * 24 * 60 * 60 * 1000
 const ALL_PR_STATES = ['OPEN', 'MERGED', 'DECLINED', 'SUPERSEDED'] as const
+/** A next link that points at the page just read (a known server fault) is followed this often, then the run fails. */
+const MAX_REPEATED_NEXT = 5
 
 export interface BitbucketConnectorDeps {
   /** Builds (or returns a cached) read-only client for the site's Bitbucket base URL (which ends in /2.0). */
@@ -113,10 +116,14 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
       const checkpoint = readBitbucketCheckpoint(ctx.checkpoint)
       const report = (): void => ctx.progress({ pages: outcome.pages, records: outcome.records, inserted: outcome.inserted })
 
+      let repeated = 0
       const getPage = async (path: string, query: Query | undefined): Promise<{ values: unknown[], next: string | null }> => {
         throwIfAborted(ctx.signal)
         const page = asRecord(await api.get(path, query, { signal: ctx.signal }))
         const next = asString(page.next)
+        // Re-reading a repeated page is harmless (upserts); following it forever is not.
+        repeated = next !== null && next === path ? repeated + 1 : 0
+        if (repeated > MAX_REPEATED_NEXT) throw new BitbucketPagingStuckError(path.replace(/\?.*$/, ''))
         return { values: asArray(page.values), next: next === '' ? null : next }
       }
 
@@ -130,7 +137,7 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
         for (const raw of page.values) {
           const ref = repoRefOf(raw)
           const slug = asString(asRecord(raw).slug) ?? ref?.fullName.split('/')[1] ?? null
-          if (ref !== null && slug !== null) repos.push({ ref, slug })
+          if (ref !== null && slug !== null && !repos.some((r) => r.ref.key === ref.key)) repos.push({ ref, slug })
         }
         // Some endpoints return next on the last page (BCLOUD-22441): an empty page ends the walk too.
         reposPath = page.values.length === 0 ? null : page.next
