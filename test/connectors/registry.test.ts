@@ -6,6 +6,7 @@ import { createClientFactory } from '../../src/connectors/client-factory.js'
 import { startSimulator, DEFAULT_CREDENTIALS, GROUND_TRUTH_SOURCES } from '../../src/simulator/index.js'
 import pino from 'pino'
 import { buildSyncApp } from '../scheduler/sync-app.js'
+import { startTestMongo } from '../helpers/mongo-for-tests.js'
 
 const FAST = { concurrency: 4, ratePerSecond: 10_000, burst: 10_000 }
 export const FAST_CLIENTS = {
@@ -75,4 +76,38 @@ t.test('real connectors against the simulator: ground truth, then nothing new on
   t.equal(await events.countDocuments({}), before, 'a second run inserts nothing new')
   const after = await app.scheduler.states.list()
   t.ok(after.every((s) => s.last_run?.inserted === 0), 'every source reports 0 inserted on the second run')
+})
+
+t.test('stopped mid-backfill with faults on, a new instance takes over and ends with exact ground truth', async (t) => {
+  const now = new Date(Date.now() - 60_000)
+  const sim = await startSimulator({ seed: 9, size: { people: 20, events: 1500 }, guard: true, faults: 'default', now })
+  t.teardown(sim.close)
+  const site = simSite(sim.url, sim.handle)
+  const mongo = await startTestMongo(t)
+  const first = await buildSyncApp(t, { sites: [site] }, { clients: FAST_CLIENTS, holderId: 'first' }, mongo)
+  await first.scheduler.syncNow()
+  // Stop once some pages are committed: the shutdown aborts, each run finishes only its page in flight.
+  const committed = async (): Promise<number> => await mongo.db.collection('connector_state').countDocuments({ checkpoint: { $ne: null } })
+  for (let i = 0; i < 2000 && await committed() < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  await first.close()
+  const partial = await mongo.db.collection('events').countDocuments({})
+  const second = await buildSyncApp(t, { sites: [site] }, { clients: FAST_CLIENTS, holderId: 'second' }, mongo)
+  // As if the first process had been killed instead: its leases are left behind until they expire.
+  const expiry = Date.now() + 1500
+  for (const source of Object.values(SourceId)) {
+    await mongo.db.collection('leases').updateOne({ _id: `sim|${source}` as never }, { $set: { holder: 'killed', expires_at: new Date(expiry) } }, { upsert: true })
+  }
+  t.ok((await second.scheduler.syncNow()).every((i) => i.status === 'running_elsewhere'), 'the dead holder\'s leases block until they expire')
+  while (Date.now() <= expiry) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.ok((await second.scheduler.syncNow()).every((i) => i.status === 'started'), 'then they are taken over')
+  await second.scheduler.whenIdle()
+  const from = new Date(Date.now() - 364 * 86_400_000)
+  const truth = sim.handle.groundTruth(from, now)
+  const events = mongo.db.collection('events')
+  t.ok(partial < (await events.countDocuments({})), `the first instance had stopped part-way (${partial} events)`)
+  for (const source of GROUND_TRUTH_SOURCES) {
+    t.equal(await events.countDocuments({ source, occurred_at: { $gte: from, $lte: now } }), truth[source], `${source}: exact after the restart`)
+  }
+  t.ok(sim.handle.stats().faultsInjected, 'faults were injected')
+  t.comment(`faults injected: ${JSON.stringify(sim.handle.stats().faultsInjected)}`)
 })

@@ -2,8 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import type { Config } from '../../src/config/config.js'
-import eventsPlugin from '../../src/events/events-plugin.js'
-import schedulerPlugin, { type SchedulerPluginOptions } from '../../src/scheduler/scheduler-plugin.js'
+import type { SchedulerPluginOptions } from '../../src/scheduler/scheduler-plugin.js'
 import { startTestMongo } from '../helpers/mongo-for-tests.js'
 import { testConfig } from '../helpers/test-config.js'
 
@@ -14,10 +13,7 @@ export async function buildSyncApp (
 ): Promise<FastifyInstance> {
   const store = mongo ?? await startTestMongo(t as never)
   const config = testConfig({ mongodbUri: store.uri, dbName: store.dbName, ...overrides })
-  const app = await buildApp(config, { scheduler } as never)
-  // Until app.ts registers them, add the plugins here (same order as app.ts).
-  if (!app.hasPlugin('events')) await app.register(eventsPlugin)
-  if (!app.hasPlugin('scheduler')) await app.register(schedulerPlugin, scheduler)
+  const app = await buildApp(config, { scheduler })
   t.teardown(async () => { await app.close() })
   await app.ready()
   return app
