@@ -102,6 +102,9 @@ export function createReadOnlyClient (options: ReadOnlyClientOptions): ReadOnlyC
   const retryStatuses = new Set(retry.retryStatuses.filter((s) => s === 429 || s >= 500))
   const secrets = secretStrings(options.auth).sort((a, b) => b.length - a.length) // longest first: whole header before token
   const log = options.logger.child({ component: 'atlassian-http' })
+  if (base.url.protocol === 'http:' && !/^(localhost|127(\.\d+){3}|\[::1\])$/.test(base.url.hostname)) {
+    log.warn({ host: base.url.host }, 'credentials will be sent over plain HTTP (only for a local simulator)')
+  }
   const agent = new Agent({
     connectTimeout: timeouts.connectMs,
     headersTimeout: timeouts.headersMs,

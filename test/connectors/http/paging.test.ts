@@ -203,6 +203,9 @@ t.test('cursor links: Confluence v2 via _links.next and via the Link header', as
   t.same(flat(header), ids(5, 'p'))
   t.equal(linkHeaderNext('</a?x=1>; rel="prev", </b?cursor=2>; rel="next"'), '/b?cursor=2')
   t.equal(linkHeaderNext('</a>; rel="prev"'), null)
+  t.equal(linkHeaderNext('</c?cursor=3>; rel=next'), '/c?cursor=3')
+  t.equal(linkHeaderNext('</d>; title="x, y"; rel="next last"'), '/d')
+  t.equal(linkHeaderNext('</e>; rel="nextish"'), null)
   t.equal(linkHeaderNext(undefined), null)
 })
 

@@ -300,6 +300,17 @@ t.test('connection errors are retried and then coded', async (t) => {
   t.equal(err.details.retryable, true)
 })
 
+t.test('plain HTTP to a non-loopback host is flagged in the log', async (t) => {
+  const cap = captureLogger()
+  const c = createReadOnlyClient({ baseUrl: 'http://simulator.internal:8900', auth: { kind: 'bearer', token: 'abcd' }, logger: cap.logger })
+  t.teardown(() => c.close())
+  t.ok(cap.entries().some((e) => e.level === 40 && /plain HTTP/.test(String(e.msg))))
+  const quiet = captureLogger()
+  const local = createReadOnlyClient({ baseUrl: 'http://127.0.0.1:9', auth: { kind: 'bearer', token: 'abcd' }, logger: quiet.logger })
+  t.teardown(() => local.close())
+  t.equal(quiet.lines.length, 0)
+})
+
 t.test('invalid options are refused', async (t) => {
   const logger = captureLogger().logger
   t.throws(() => createReadOnlyClient({ baseUrl: 'ftp://x', auth: { kind: 'bearer', token: 'abcd' }, logger }), { code: 'ATL_HTTP_INVALID_OPTIONS' })
