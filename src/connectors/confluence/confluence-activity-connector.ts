@@ -5,7 +5,7 @@ import type { EventDraft } from '../../events/event.js'
 import { PagingLoopError } from '../jira/errors.js'
 import { formatJqlDate } from '../jira/jira-jql.js'
 import {
-  MINUTE_MS, RETENTION_MS, asArray, asRecord, asString, formatWindow, httpStatusOf, parseTime, throwIfAborted,
+  MINUTE_MS, RETENTION_MS, asArray, mapLimit, asRecord, asString, formatWindow, httpStatusOf, parseTime, throwIfAborted,
   withTransientRetry, type AtlassianConnectorDeps, type SiteApi
 } from '../jira/site-api.js'
 import { confluenceNotConfiguredReason } from './confluence-audit-connector.js'
@@ -17,12 +17,15 @@ export interface ConfluenceActivityOptions {
   versionPageSize: number
   /** Re-read this much before the watermark (search is eventually consistent; CQL has minute precision). */
   overlapMs: number
+  /** Search hits whose versions are read at once (the client's limiter still applies). */
+  concurrency: number
 }
 
 export const DEFAULT_CONFLUENCE_ACTIVITY_OPTIONS: ConfluenceActivityOptions = Object.freeze({
   searchPageSize: 100,
   versionPageSize: 250,
-  overlapMs: 15 * MINUTE_MS
+  overlapMs: 15 * MINUTE_MS,
+  concurrency: 4
 })
 
 export const CQL_SEARCH_PATH = '/wiki/rest/api/search'
@@ -135,13 +138,17 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
     const results = asArray(body.results).map(asRecord)
     const drafts: EventDraft[] = []
     let pageMax: number | null = null
-    for (const result of results) {
+    const perItem = await mapLimit(results, opts.concurrency, async (result) => {
       const found = contentRefOf(result)
-      if (found === null) continue
-      const modified = parseTime(result.lastModified) ?? parseTime(found.latest.when)
-      if (modified !== null) pageMax = Math.max(pageMax ?? modified, modified)
+      if (found === null) return null
       // A single-version item is fully described by the search hit: skip the versions request.
       const versions = found.latest.number === 1 ? [found.latest] : await versionsOf(api, found.ref, opts.versionPageSize, ctx.signal)
+      return { found, versions, modified: parseTime(result.lastModified) ?? parseTime(found.latest.when) }
+    })
+    for (const item of perItem) {
+      if (item === null) continue
+      const { found, versions, modified } = item
+      if (modified !== null) pageMax = Math.max(pageMax ?? modified, modified)
       for (const version of versions) {
         const v = asRecord(version)
         if ((parseTime(v.createdAt ?? v.when) ?? -Infinity) < versionsFrom) continue

@@ -9,7 +9,7 @@ import { issueRefOf, mapChangelogHistory, mapComment, mapWorklog, type IssueRef 
 import { PagingLoopError } from './errors.js'
 import { updatedSinceJql } from './jira-jql.js'
 import {
-  MINUTE_MS, RETENTION_MS, asArray, asRecord, asString, formatWindow, httpStatusOf, parseTime, throwIfAborted,
+  MINUTE_MS, RETENTION_MS, asArray, mapLimit, asRecord, asString, formatWindow, httpStatusOf, parseTime, throwIfAborted,
   withTransientRetry, type AtlassianConnectorDeps, type SiteApi
 } from './site-api.js'
 
@@ -22,6 +22,8 @@ export interface JiraActivityOptions {
   overlapMs: number
   /** worklog/updated omits the minute before the request; the stored `since` never passes run start minus this. */
   worklogSkewMs: number
+  /** Issues of one search page whose changelog/comments are read at once (the client's limiter still applies). */
+  concurrency: number
 }
 
 export const DEFAULT_JIRA_ACTIVITY_OPTIONS: JiraActivityOptions = Object.freeze({
@@ -29,7 +31,8 @@ export const DEFAULT_JIRA_ACTIVITY_OPTIONS: JiraActivityOptions = Object.freeze(
   changelogPageSize: 100,
   commentPageSize: 100,
   overlapMs: 15 * MINUTE_MS,
-  worklogSkewMs: 2 * MINUTE_MS
+  worklogSkewMs: 2 * MINUTE_MS,
+  concurrency: 4
 })
 
 export const SEARCH_PATH = '/rest/api/3/search/jql'
@@ -185,8 +188,9 @@ async function syncIssues (
     const page = asArray(body.issues)
     const drafts: EventDraft[] = []
     let pageMax: number | null = null
-    for (const raw of page) {
-      const result = await issueDrafts(api, ctx, raw, eventsFrom, opts)
+    const results = await mapLimit(page, opts.concurrency, async (raw) => await issueDrafts(api, ctx, raw, eventsFrom, opts))
+    for (const [index, result] of results.entries()) {
+      const raw = page[index]
       if (result === null) continue
       seen.set(result.issue.id, result.issue)
       drafts.push(...result.drafts)

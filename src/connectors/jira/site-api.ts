@@ -114,3 +114,17 @@ export function withTransientRetry (api: SiteApi, attempts = 3, delayMs = 100): 
     postSearch: async (path, body, options) => await again(async () => await api.postSearch(path, body, options), options?.signal)
   }
 }
+
+/** Maps with at most `limit` calls in flight, keeping input order (per-item reads within one page). */
+export async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  return out
+}

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { activityCql, createConfluenceActivityConnector, cursorOf } from '../../../src/connectors/confluence/confluence-activity-connector.js'
 import { DAY_MS } from '../../../src/connectors/jira/site-api.js'
-import { startHarness, type Harness } from '../jira/sync-harness.js'
+import { HOSTILE_FAULTS, runUntilOk, startHarness, type Harness } from '../jira/sync-harness.js'
 
 const window = (now: Date): [Date, Date] => [new Date(now.getTime() - 364 * DAY_MS), now]
 
@@ -47,4 +47,12 @@ t.test('CQL and cursor helpers', async (t) => {
   t.equal(cursorOf('/rest/api/search?cql=x&cursor=abc&next=true'), 'abc')
   t.equal(cursorOf('/wiki/api/v2/pages/1/versions?limit=2'), null)
   t.equal(cursorOf(undefined), null)
+})
+
+t.test('hostile faults: exact after retries', async (t) => {
+  const h = await startHarness(t, HOSTILE_FAULTS)
+  const failed = await runUntilOk(h, createConfluenceActivityConnector(h.deps, { searchPageSize: 25 }))
+  t.ok(failed >= 1, 'the expired token failed at least one run')
+  await expectExact(t, h)
+  t.ok((h.sim.stats().faultsInjected['repeat-cursor'] ?? 0) > 0, 'repeated cursors were served')
 })

@@ -3,7 +3,7 @@ import { createJiraActivityConnector } from '../../../src/connectors/jira/jira-a
 import { DAY_MS, MINUTE_MS } from '../../../src/connectors/jira/site-api.js'
 import { formatJqlDate, updatedSinceJql } from '../../../src/connectors/jira/jira-jql.js'
 import type { Harness } from './sync-harness.js'
-import { startHarness } from './sync-harness.js'
+import { HOSTILE_FAULTS, runUntilOk, startHarness } from './sync-harness.js'
 
 const window = (now: Date): [Date, Date] => [new Date(now.getTime() - 364 * DAY_MS), now]
 
@@ -57,4 +57,12 @@ t.test('JQL bounds are never later than the instant, whatever zone Jira reads th
   t.equal(formatJqlDate(at, 'Not/AZone'), '2026-02-28 22:34')
   t.equal(updatedSinceJql(at, 'UTC'), 'updated >= "2026-03-01 12:34" ORDER BY updated ASC')
   t.ok(MINUTE_MS > 0)
+})
+
+t.test('hostile faults (5xx bursts, cut JSON, repeated cursors, odd records, expired token): exact after retries', async (t) => {
+  const h = await startHarness(t, HOSTILE_FAULTS)
+  const failed = await runUntilOk(h, createJiraActivityConnector(h.deps))
+  t.ok(failed >= 1, 'the expired token failed at least one run')
+  await expectExact(t, h)
+  t.ok((h.sim.stats().faultsInjected['repeat-cursor'] ?? 0) > 0, 'repeated cursors were served')
 })

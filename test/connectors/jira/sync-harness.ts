@@ -99,3 +99,19 @@ export async function startHarness (t: Test, faults: FaultsOption = 'default', n
     }
   }
 }
+
+/** Fast but hostile: 5xx bursts, cut-off JSON, repeated cursors, odd records and one expired token, no waiting. */
+export const HOSTILE_FAULTS = Object.freeze({ serverError: 0.05, burstMax: 4, truncated: 0.05, repeatCursor: 0.3, recordQuirks: 0.2, expiredTokenAt: 25 })
+
+/** Runs until a run completes, as the scheduler would on its next ticks; returns how many runs failed first. */
+export async function runUntilOk (h: Harness, connector: Connector, maxRuns = 10): Promise<number> {
+  for (let failed = 0; failed < maxRuns; failed++) {
+    try {
+      const outcome = await h.run(connector)
+      if (outcome.availability === 'ok') return failed
+    } catch {
+      // The failed page was not checkpointed; the next run resumes before it.
+    }
+  }
+  throw new Error(`no successful run in ${maxRuns} attempts`)
+}
