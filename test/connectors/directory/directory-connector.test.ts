@@ -77,3 +77,13 @@ t.test('not configured without org key and without Jira; a missing sink is a cod
     commitCheckpoint: async () => {}, progress: () => {}
   }), { code: 'ATL_DIRECTORY_SINK_MISSING' })
 })
+
+t.test('without an org key the directory comes from Jira alone (users and groups)', async (t) => {
+  const h = await startHarness(t, { faults: 'none', site: { orgApiKey: null } })
+  const connector = createDirectoryConnector({ clientFor: (site, api) => h.clients.json(site, api === 'admin' ? ApiName.Admin : ApiName.Jira) })
+  t.equal(connector.notConfiguredReason(h.site), null)
+  t.equal((await h.run(connector)).availability, 'ok')
+  t.ok(await h.db.collection('identities').countDocuments({}) >= 20)
+  const expected = await groupsNow(h)
+  for (const [group, ids] of expected) t.same(await h.teams.listMembers(h.site.id, group), ids, `members of ${group}`)
+})
