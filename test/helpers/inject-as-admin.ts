@@ -1,5 +1,5 @@
 // Authenticated requests for tests: create an operator straight through the repository, sign in through the real
-// login form, and hand back the session cookie, a CSRF token for it, and a Bearer token from the API.
+// login form, and hand back the session cookie, a CSRF token for it, and a Bearer token.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { hashPassword } from '../../src/auth/passwords.js'
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../src/auth/session-cookie.js'
@@ -12,7 +12,7 @@ export interface AdminSession {
   cookie: string
   /** Send as `_csrf` form field or `x-csrf-token` header with cookie-authenticated POSTs. */
   csrfToken: string
-  /** A token from POST /api/v1/auth/token, for `Authorization: Bearer`. */
+  /** A session token for `Authorization: Bearer` (same claims and signer as POST /api/v1/auth/token). */
   bearer: string
 }
 
@@ -39,7 +39,7 @@ export async function loginForm (app: FastifyInstance, remoteAddress = '127.0.0.
   return { csrfCookie: `${CSRF_COOKIE}=${csrfCookie}`, csrfToken: m[1] as string }
 }
 
-/** Signs in through POST /login and POST /api/v1/auth/token; creates the admin first unless `create` is false. */
+/** Signs in through the real login form; creates the admin first unless `create` is false. */
 export async function loginAs (
   app: FastifyInstance,
   username: string = DEFAULT_ADMIN.username,
@@ -57,8 +57,10 @@ export async function loginAs (
   const session = setCookies(res)[SESSION_COOKIE]
   if (res.statusCode !== 303 || session === undefined) throw new Error(`login as ${username} failed: ${res.statusCode}`)
   const cookie = `${SESSION_COOKIE}=${session}; ${form.csrfCookie}`
-  // A page render hands out the CSRF token the layout would put in <body hx-headers> and forms.
-  const token = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username, password } })
-  if (token.statusCode !== 200) throw new Error(`token for ${username} failed: ${token.statusCode}`)
-  return { username, cookie, csrfToken: form.csrfToken, bearer: (token.json() as { token: string }).token }
+  // The Bearer token is minted by the app's own signer (as POST /api/v1/auth/token does) to save a second bcrypt
+  // comparison per helper call; test/auth covers the endpoint itself.
+  const admin = await app.admins.findByUsername(username)
+  if (admin === null) throw new Error(`no admin ${username}`)
+  const bearer = app.jwt.sign({ sub: admin._id.toHexString(), ver: admin.token_version })
+  return { username, cookie, csrfToken: form.csrfToken, bearer }
 }

@@ -46,6 +46,9 @@ t.test('sign-in activity, views and the page', async (t) => {
   const typedIntoUsername = 'my-Secret-Passw0rd!'
   await createAdmin(app, 'ivan', password)
   const session = await loginAs(app, 'ivan', password, { create: false })
+  const issued = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'ivan', password } })
+  t.equal(issued.statusCode, 200)
+  const apiToken = (issued.json() as { token: string }).token
 
   // A failed sign-in for an existing name, and one where a password was typed into the username field.
   for (const [username, pw] of [['ivan', 'wrong-password-1'], [typedIntoUsername, 'wrong-password-2']]) {
@@ -88,7 +91,7 @@ t.test('sign-in activity, views and the page', async (t) => {
   const logText = lines.join('')
   t.ok(logText.length > 0, 'the log was captured')
   const token = session.cookie.split(';')[0]?.split('=')[1] as string
-  for (const secret of [password, 'wrong-password-1', 'wrong-password-2', typedIntoUsername, token, session.bearer, session.csrfToken]) {
+  for (const secret of [password, 'wrong-password-1', 'wrong-password-2', typedIntoUsername, token, apiToken, session.bearer, session.csrfToken]) {
     t.notOk(dump.includes(secret), 'not in the database')
     t.notOk(logText.includes(secret), 'not in the log')
   }
