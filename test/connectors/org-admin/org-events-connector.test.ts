@@ -93,3 +93,24 @@ t.test('a stored cursor the server refuses re-opens the stream from the time wat
   t.equal(await h.count('org-events', from, now), h.sim.handle.groundTruth(from, now)['org-events'])
   t.not((h.checkpoints.get('org-events') as { cursor: string }).cursor, 'not-a-cursor', 'a fresh cursor is stored')
 })
+
+t.test('cancelled mid-sweep, the next run resumes from the stored cursor and ends with exact counts', async (t) => {
+  const h = await startHarness(t, { faults: 'default' })
+  const abort = new AbortController()
+  let requests = 0
+  const connector = createOrgEventsConnector({
+    pageSize: 50,
+    clientFor: (site) => {
+      const api = h.clients.json(site, ApiName.Admin)
+      return { get: async (path, query, opts) => { if (++requests === 4) abort.abort(new Error('killed')); return await api.get(path, query, opts) } }
+    }
+  })
+  await t.rejects(h.run(connector, { signal: abort.signal }))
+  const partial = await h.db.collection('events').countDocuments({ source: 'org-events' })
+  t.ok(partial > 0, `pages before the cancel are stored (${partial})`)
+  t.ok(h.checkpoints.get('org-events')?.cursor, 'the cursor of the last written page is stored')
+  t.equal((await h.run(connector)).availability, 'ok')
+  const now = h.sim.handle.clock.now()
+  const from = new Date(now.getTime() - 300 * DAY)
+  t.equal(await h.count('org-events', from, now), h.sim.handle.groundTruth(from, now)['org-events'])
+})
