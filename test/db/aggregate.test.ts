@@ -38,6 +38,31 @@ t.test('$match, $group, $sort, $limit, $skip, $project, $addFields, $count, $sor
   t.same(sbc.map((r) => r.count), [10, 10])
 })
 
+t.test('$group accumulators and compound keys', async (t) => {
+  const { events, db } = await seeded(t)
+  const rows = await events.aggregate([
+    { $match: { occurred_at: { $gte: new Date(base), $lt: new Date(base + 100 * DAY) } } },
+    { $sort: { _id: 1 } },
+    { $group: { _id: { actor: '$actor', product: '$product' }, n: { $count: {} }, firstId: { $first: '$_id' }, lastId: { $last: '$_id' }, minAt: { $min: '$occurred_at' }, avgDay: { $avg: { $literal: 1 } } } },
+    { $sort: { '_id.actor': 1, '_id.product': 1 } }
+  ]).toArray()
+  t.equal(rows.length, 6)
+  t.same(rows[0]?._id, { actor: 'u0', product: 'confluence' })
+  t.equal(rows[0]?.n, 5)
+  t.equal(rows[0]?.firstId, 'e15')
+  t.equal(rows[0]?.lastId, 'e9')
+  t.ok(rows[0]?.minAt instanceof Date)
+  t.equal(rows[0]?.avgDay, 1)
+  const mixed = db.collection('mixed')
+  await mixed.insertMany([{ g: 'a', v: 1 }, { g: 'a', v: 'x' }, { g: 'a' }, { g: 'b', v: 2.5 }, { v: 4 }])
+  const sums = await mixed.aggregate([{ $group: { _id: '$g', total: { $sum: '$v' }, avg: { $avg: '$v' }, max: { $max: '$v' }, n: { $sum: 1 } } }, { $sort: { _id: 1 } }]).toArray()
+  t.same(sums, [
+    { _id: null, total: 4, avg: 4, max: 4, n: 1 },
+    { _id: 'a', total: 1, avg: 1, max: 'x', n: 3 },
+    { _id: 'b', total: 2.5, avg: 2.5, max: 2.5, n: 1 }
+  ], 'non-numbers are ignored by $sum/$avg; $max follows BSON order; missing group key is null')
+})
+
 t.test('$lookup, $unwind, $facet', async (t) => {
   const { events } = await seeded(t)
   const joined = await events.aggregate([

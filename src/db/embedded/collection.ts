@@ -94,8 +94,8 @@ export class Collection {
     const { filter, sort, collation } = opts
     const skip = opts.skip ?? 0
     const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity
-    const match = compileFilter(filter)
     const plan = this.plan(filter, sort)
+    const match = plan.exact === true ? () => true : compileFilter(filter)
     const hasSort = sort !== undefined && sort !== null && Object.keys(sort).length > 0
     const useCollation = collation !== undefined && collation !== null && collation.locale !== 'simple'
     const sortDone = !hasSort || (plan.sortCovered && !useCollation)
@@ -117,11 +117,13 @@ export class Collection {
         if (!consider(this.docs.get(k))) break
       }
     } else if (plan.index !== null) {
-      const seen = new Set<string>()
+      const seen = plan.index.multikey || plan.scans.length > 1 ? new Set<string>() : null
       outer: for (const s of plan.scans) {
         for (const e of plan.index.scan(s.lo, s.loInc, s.hi, s.hiInc, plan.dir)) {
-          if (seen.has(e.id)) continue
-          seen.add(e.id)
+          if (seen !== null) {
+            if (seen.has(e.id)) continue
+            seen.add(e.id)
+          }
           if (!consider(this.docs.get(e.id))) break outer
         }
       }

@@ -5,6 +5,7 @@ import type { Collection } from './collection.js'
 import { CommandError, commandError } from './errors.js'
 import type { Engine } from './engine.js'
 import type { CursorManager } from './cursors.js'
+import { nativeGroup } from './group-stage.js'
 import { makeProjector, type Plan } from './query-planner.js'
 import type { IndexSpec } from './sorted-index.js'
 import { applyUpdate, isOperatorUpdate, seedFromFilter } from './update-ops.js'
@@ -290,15 +291,20 @@ export function runPipeline (engine: Engine, db: string, coll: string | null, pi
   if (last !== undefined && (last.$out !== undefined || last.$merge !== undefined)) { out = last; rest = rest.slice(0, -1) }
   const resolver = (name: string): Doc[] => [...(engine.collection(db, name, false)?.docs.values() ?? [])]
   let docs = input
+  const group = rest[0]?.$group
+  if (group !== undefined && opts.collation === undefined) {
+    const grouped = nativeGroup(input, group as Doc)
+    if (grouped !== null) { docs = grouped; rest = rest.slice(1) }
+  }
   if (rest.length > 0) {
     const options: Doc = { collectionResolver: resolver }
     if (opts.collation !== undefined) options.collation = opts.collation
     try {
-      docs = new Aggregator(rest as never, options).run(input) as Doc[]
+      docs = new Aggregator(rest as never, options).run(docs) as Doc[]
     } catch (err) {
       if (!(err instanceof TypeError) || !MUTATION_ERROR.test(err.message)) throw toCommandError(err)
       // A stage tried to write into a stored (frozen) document: run again on private copies.
-      docs = new Aggregator(rest as never, { ...options, collectionResolver: (n: string) => resolver(n).map(deepClone) }).run(input.map(deepClone)) as Doc[]
+      docs = new Aggregator(rest as never, { ...options, collectionResolver: (n: string) => resolver(n).map(deepClone) }).run(docs.map(deepClone)) as Doc[]
     }
   }
   if (out !== null) writeOut(engine, db, out, docs)

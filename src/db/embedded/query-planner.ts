@@ -66,6 +66,35 @@ export interface Plan {
   /** The scan order already satisfies the requested sort. */
   sortCovered: boolean
   idLookup?: unknown[]
+  /** The index bounds express the whole filter, so scanned documents need no re-check. */
+  exact?: boolean
+}
+
+const RANGE_OPS = new Set(['$gt', '$gte', '$lt', '$lte', '$eq'])
+
+function sameTypeRange (b: FieldBounds): boolean {
+  if (b.lo === undefined || b.hi === undefined) return false
+  if (b.lo instanceof Date) return b.hi instanceof Date
+  return typeof b.lo === typeof b.hi && (typeof b.lo === 'number' || typeof b.lo === 'string')
+}
+
+/** True when every predicate is an equality on the index prefix or a closed same-type range on the next field. */
+function boundsAreExact (filter: Doc | undefined, ix: SortedIndex, eqLen: number, bounds: Map<string, FieldBounds>): boolean {
+  if (filter === undefined || filter === null || ix.multikey) return false
+  for (const [k, v] of Object.entries(filter)) {
+    const pos = ix.fields.indexOf(k)
+    if (pos < 0 || pos > eqLen) return false
+    if (v === null) return false
+    if (isScalar(v)) { if (pos >= eqLen) return false; continue }
+    if (typeof v !== 'object' || Array.isArray(v) || v instanceof RegExp || v instanceof BSONRegExp) return false
+    const ops = Object.keys(v as Doc)
+    if (ops.some((o) => !RANGE_OPS.has(o))) return false
+    if (pos < eqLen) { if (ops.length !== 1 || ops[0] !== '$eq' || (v as Doc).$eq === null) return false; continue }
+    if (ops.includes('$eq') || ops.length !== 2) return false
+    const b = bounds.get(k)
+    if (b === undefined || !sameTypeRange(b)) return false
+  }
+  return true
 }
 
 export function planQuery (filter: Doc | undefined, sort: Doc | undefined, indexes: SortedIndex[]): Plan {
@@ -127,7 +156,8 @@ export function planQuery (filter: Doc | undefined, sort: Doc | undefined, index
         index: ix,
         scans: scans ?? [{ lo: lo.length > 0 ? lo : undefined, loInc, hi: hi.length > 0 ? hi : undefined, hiInc }],
         dir,
-        sortCovered
+        sortCovered,
+        exact: scans === null && boundsAreExact(filter, ix, i, bounds)
       }
     }
   }

@@ -21,6 +21,8 @@ export class SortedIndex {
   private chunks: IndexEntry[][] = [[]]
   private readonly partial: Matcher | null
   size = 0
+  /** Some document had an array on an indexed field (entries may repeat a document). */
+  multikey = false
 
   constructor (spec: IndexSpec) {
     this.spec = spec
@@ -36,6 +38,7 @@ export class SortedIndex {
     if (this.spec.sparse === true && this.fields.every((f) => getPath(doc, f) === undefined)) return []
     const arrayAt = base.findIndex((v) => Array.isArray(v))
     if (arrayAt < 0) return [base]
+    this.multikey = true
     const arr = base[arrayAt] as unknown[]
     if (arr.length === 0) { const k = base.slice(); k[arrayAt] = undefined; return [k] }
     const seen = new Set<string>()
