@@ -10,6 +10,7 @@ import { looksLikeEmail, parseRawAuthor, scrubEmails } from './raw-author.js'
 
 export const IDENTITIES = 'identities'
 const MAX_NAME = 200
+const HOUR_MS = 3_600_000
 
 /** An identity as reported by one source at one time. */
 export interface IdentityObservation {
@@ -140,7 +141,25 @@ export function createIdentitiesRepository (opts: IdentitiesRepositoryOptions) {
     return byId
   }
 
-  type Current = Pick<IdentityDoc, '_id' | 'display_name' | 'display_name_enc' | 'display_name_hmac' | 'display_name_seen_at' | 'email_hmac'>
+  type Current = Pick<IdentityDoc, '_id' | 'display_name' | 'display_name_enc' | 'display_name_hmac' | 'display_name_seen_at' | 'email_hmac' |
+  'first_seen' | 'last_seen' | 'last_active' | 'sites' | 'product_ids' | 'account_type' | 'account_status'>
+
+  /**
+   * Whether the upsert would change anything that matters. Seen/active times are kept to the hour: a sync every
+   * few minutes then rewrites an identity at most hourly instead of once per page (ingest speed).
+   */
+  function upsertNeeded (m: Merged, current: Current | undefined, lastActive: Partial<Record<Product, Date>>, nameChange: boolean): boolean {
+    if (!current || nameChange) return true
+    const later = (a: Date, b: Date | undefined): boolean => b === undefined || a.getTime() > b.getTime() + HOUR_MS
+    if (later(m.last, current.last_seen)) return true
+    if (current.first_seen === undefined || m.first.getTime() < current.first_seen.getTime() - HOUR_MS) return true
+    if (m.name && later(m.name.at, current.display_name_seen_at)) return true
+    for (const [p, at] of Object.entries(lastActive)) if (at && later(at, current.last_active?.[p as Product])) return true
+    for (const site of m.sites) if (!(current.sites ?? []).includes(site)) return true
+    for (const [p, id] of Object.entries(m.productIds)) if (current.product_ids?.[p as Product] !== id) return true
+    return (m.accountType !== null && m.accountType !== current.account_type) ||
+      (m.accountStatus !== null && m.accountStatus !== current.account_status)
+  }
 
   function nameChanged (current: Current | undefined, name: string, at: Date): boolean {
     if (!current) return true
@@ -153,28 +172,36 @@ export function createIdentitiesRepository (opts: IdentitiesRepositoryOptions) {
   /** One read per batch (by _id) so the writes below carry only real changes. */
   async function currentOf (ids: string[]): Promise<Map<string, Current>> {
     if (ids.length === 0) return new Map()
-    const docs = await col.find({ _id: { $in: ids } }, { projection: { display_name: 1, display_name_enc: 1, display_name_hmac: 1, display_name_seen_at: 1, email_hmac: 1 } }).toArray()
+    const docs = await col.find({ _id: { $in: ids } }, {
+      projection: { display_name: 1, display_name_enc: 1, display_name_hmac: 1, display_name_seen_at: 1, email_hmac: 1, first_seen: 1, last_seen: 1, last_active: 1, sites: 1, product_ids: 1, account_type: 1, account_status: 1 }
+    }).toArray()
     return new Map(docs.map((d) => [d._id, d]))
   }
 
-  function opsFor (m: Merged, current: Current | undefined, writtenAt: Date, extraLastActive?: Partial<Record<Product, Date>> | null): Array<AnyBulkWriteOperation<IdentityDoc>> {
-    const ops: Array<AnyBulkWriteOperation<IdentityDoc>> = []
+  function upsertOp (m: Merged, writtenAt: Date, lastActive: Partial<Record<Product, Date>>): AnyBulkWriteOperation<IdentityDoc> {
     const set: Record<string, unknown> = { updated_at: writtenAt }
     if (m.accountType) set.account_type = m.accountType
     if (m.accountStatus) set.account_status = m.accountStatus
     for (const [p, id] of Object.entries(m.productIds)) set[`product_ids.${p}`] = id
     const max: Record<string, Date> = { last_seen: m.last }
-    // Confirms the stored name as of this report even when the name op below is skipped (unchanged name).
+    // Confirms the stored name as of this report; the conditional name op below relies on it.
     if (m.name) max.display_name_seen_at = m.name.at
-    for (const [p, at] of Object.entries({ ...m.lastActive, ...(extraLastActive ?? {}) })) {
-      if (at instanceof Date && !Number.isNaN(at.getTime())) max[`last_active.${p}`] = at
-    }
+    for (const [p, at] of Object.entries(lastActive)) max[`last_active.${p}`] = at as Date
     const update: Record<string, unknown> = { $set: set, $min: { first_seen: m.first }, $max: max }
     if (m.sites.size > 0) update.$addToSet = { sites: { $each: [...m.sites] } }
-    ops.push({ updateOne: { filter: { _id: m.id }, update, upsert: true } })
+    return { updateOne: { filter: { _id: m.id }, update, upsert: true } }
+  }
 
+  function opsFor (m: Merged, current: Current | undefined, writtenAt: Date, extraLastActive?: Partial<Record<Product, Date>> | null): Array<AnyBulkWriteOperation<IdentityDoc>> {
+    const ops: Array<AnyBulkWriteOperation<IdentityDoc>> = []
+    const lastActive: Partial<Record<Product, Date>> = { ...m.lastActive }
+    for (const [p, at] of Object.entries(extraLastActive ?? {})) {
+      if (at instanceof Date && !Number.isNaN(at.getTime())) lastActive[p as Product] = at
+    }
+    const nameChange = m.name !== null && nameChanged(current, m.name.value, m.name.at)
+    if (upsertNeeded(m, current, lastActive, nameChange)) ops.push(upsertOp(m, writtenAt, lastActive))
     // The name and email ops run only when the pre-read shows a change, so Fernet (slow) is paid once per change.
-    if (m.name && nameChanged(current, m.name.value, m.name.at)) {
+    if (m.name && nameChange) {
       // An older report (a late page) never overwrites a newer name: the upsert above has already raised
       // display_name_seen_at to max(stored, this report), so this matches only when this report is the newest.
       const filter = { _id: m.id, display_name_seen_at: m.name.at } as Filter<IdentityDoc>
