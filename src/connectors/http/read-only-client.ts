@@ -113,6 +113,7 @@ export function createReadOnlyClient (options: ReadOnlyClientOptions): ReadOnlyC
   const headers: Record<string, string> = {
     authorization: authorizationHeader(options.auth),
     accept: 'application/json',
+    'accept-encoding': 'identity', // the size limit counts the bytes that are parsed
     'user-agent': options.userAgent ?? 'AtlasLens (read-only)'
   }
 
