@@ -119,7 +119,7 @@ export function createScheduler (options: SchedulerOptions): Scheduler {
     for (const e of entries) await states.ensure(e.site.id, e.connector.source, e.connector.label)
   }
 
-  async function launch (entry: ConnectorEntry, trigger: RunTrigger): Promise<SyncNowItem> {
+  async function launch (entry: ConnectorEntry, trigger: RunTrigger, firedAt: Date): Promise<SyncNowItem> {
     const siteId = entry.site.id
     const source = entry.connector.source
     const key = stateKey(siteId, source)
@@ -144,7 +144,8 @@ export function createScheduler (options: SchedulerOptions): Scheduler {
       const runningDoc: RunningDoc = {
         holder: holderId, trigger, started_at: t, heartbeat_at: t, pages: 0, records: 0, inserted: 0, window: null
       }
-      await states.startRun(siteId, source, runningDoc, new Date(t.getTime() + intervalMs))
+      // From the timer's firing time, not the launch: launch latency must not push the schedule back each interval.
+      await states.startRun(siteId, source, runningDoc, new Date(firedAt.getTime() + intervalMs))
       const controller = new AbortController()
       const done = execute(entry, key, controller, state?.checkpoint ?? null, t)
         .catch((err: unknown) => { log.error({ site: siteId, source, err: sanitizeErrorMessage(err) }, 'sync bookkeeping failed') })
@@ -283,8 +284,9 @@ export function createScheduler (options: SchedulerOptions): Scheduler {
   }
 
   async function launchAll (list: ConnectorEntry[], trigger: RunTrigger): Promise<SyncNowItem[]> {
+    const firedAt = now()
     // Each source on its own: one failing launch (e.g. a store hiccup) must not stop the others.
-    const settled = await Promise.allSettled(list.map(async (e) => await launch(e, trigger)))
+    const settled = await Promise.allSettled(list.map(async (e) => await launch(e, trigger, firedAt)))
     return settled.map((s, i) => {
       if (s.status === 'fulfilled') return s.value
       const e = list[i] as ConnectorEntry

@@ -67,6 +67,9 @@ export function buildSourceStatus (
         : `Silent: no successful sync yet, for more than ${SILENT_INTERVALS} intervals.`)
     }
   }
+  if (availability === Availability.Error && /HTTP 401|ATL_HTTP_AUTH|expired/i.test(state?.last_error ?? '')) {
+    warnings.push('Atlassian rejected the API key or token (HTTP 401): it may have expired or been revoked.')
+  }
   const expires = state?.credential_expires_at ?? null
   if (expires !== null && expires.getTime() - now.getTime() < EXPIRY_WARNING_DAYS * 86_400_000) {
     warnings.push(expires.getTime() <= now.getTime()
