@@ -79,20 +79,24 @@ await run('re-ingest (all already present)', pagesOf(0))
 // bulk upsert alone (same indexes, no identities or rollups).
 {
   const drafts = pagesOf(0).flat()
+  let c0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for (const d of drafts) buildEvent(d, now, 'acc', (v) => v)
   const s = Number(process.hrtime.bigint() - t0) / 1e9
-  console.log(`${'draft → event only (no I/O)'.padEnd(34)} ${String(TOTAL).padStart(7)} events  ${s.toFixed(2).padStart(6)} s wall  ${Math.round(TOTAL / s).toLocaleString('en-US').padStart(8)} events/s`)
+  let c = process.cpuUsage(c0)
+  console.log(`${'draft → event only (no I/O)'.padEnd(34)} ${String(TOTAL).padStart(7)} events  ${s.toFixed(2).padStart(6)} s wall  ${Math.round(TOTAL / s).toLocaleString('en-US').padStart(8)} events/s  (cpu ${((c.user + c.system) / 1e6).toFixed(2)} s)`)
   const floor = db.collection('floor')
   await floor.createIndex({ occurred_at: 1 }, { expireAfterSeconds: 31_536_000 })
   await floor.createIndexes([...EVENT_INDEXES])
   const built = drafts.map((d) => buildEvent(d, now, 'acc', (v) => v).event)
+  c0 = process.cpuUsage()
   const t1 = process.hrtime.bigint()
   for (let p = 0; p < built.length; p += PAGE) {
     await floor.bulkWrite(built.slice(p, p + PAGE).map((e) => ({ updateOne: { filter: { _id: e._id }, update: { $setOnInsert: e }, upsert: true } })), { ordered: false })
   }
   const s1 = Number(process.hrtime.bigint() - t1) / 1e9
-  console.log(`${'events bulk upsert only (floor)'.padEnd(34)} ${String(TOTAL).padStart(7)} events  ${s1.toFixed(2).padStart(6)} s wall  ${Math.round(TOTAL / s1).toLocaleString('en-US').padStart(8)} events/s`)
+  c = process.cpuUsage(c0)
+  console.log(`${'events bulk upsert only (floor)'.padEnd(34)} ${String(TOTAL).padStart(7)} events  ${s1.toFixed(2).padStart(6)} s wall  ${Math.round(TOTAL / s1).toLocaleString('en-US').padStart(8)} events/s  (cpu ${((c.user + c.system) / 1e6).toFixed(2)} s)`)
 }
 const cipherKeys = createFieldCipher(keys)
 const t0 = process.hrtime.bigint()
