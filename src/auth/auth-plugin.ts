@@ -127,14 +127,15 @@ async function authPlugin (app: FastifyInstance): Promise<void> {
   // stripped the `_csrf` field. Bearer requests are exempt: a browser never attaches that header cross-site.
   app.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     if (SAFE_METHODS.has(request.method)) return done()
-    if (request.operator?.via === 'bearer') return done()
+    if ((request.operator ?? null)?.via === 'bearer') return done()
     if (request.method === 'POST' && request.routeOptions.url === '/api/v1/auth/token') return done()
     app.csrfProtection(request, reply, done)
   })
 
   // "Who looked at this data": every successful authenticated read is recorded, unless the route opts out.
   app.addHook('onResponse', async (request, reply) => {
-    const operator = request.operator
+    // Routes registered before this plugin (health, assets) never had the decorator: undefined, not null.
+    const operator = request.operator ?? null
     if (operator === null || request.method !== 'GET' || reply.statusCode >= 400) return
     if (request.routeOptions.config?.operatorLog === false) return
     try {

@@ -85,6 +85,12 @@ t.test('sign-in activity, views and the page', async (t) => {
   const bad = await app.inject({ url: '/operator-log?action=%3Cx%3E', headers: { cookie: session.cookie } })
   t.not(bad.statusCode, 200)
 
+  // Public routes registered before the auth plugin (health, assets) are served without an operator and unrecorded.
+  t.equal((await app.inject('/healthz')).statusCode, 200)
+  t.equal((await app.inject('/assets/app.css')).statusCode, 200)
+  t.equal((await app.operatorLog.list({ action: 'view', username: 'nobody' })).entries.length, 0)
+  t.same(lines.filter((l) => JSON.parse(l).level >= 50), [], 'no errors were logged')
+
   // Nothing secret in the database or the application log.
   const dump = JSON.stringify(await app.mongo.db.collection(OPERATOR_LOG_COLLECTION).find({}).toArray()) +
     JSON.stringify(await app.mongo.db.collection('admins').find({}).toArray())
