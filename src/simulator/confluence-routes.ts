@@ -146,7 +146,8 @@ export function registerConfluenceRoutes (app: FastifyInstance, ctx: SimContext)
     return auditPage(req, reply, now() - number * unit, null)
   })
 
-  app.get('/wiki/rest/api/search', async (req, reply) => {
+  // `search` wraps each hit (content, lastModified, …); `content/search` returns content objects with expand.
+  const cqlSearch = (shape: 'search' | 'content') => async (req: FastifyRequest, reply: FastifyReply) => {
     const q = req.query as Q
     if (typeof q.cql !== 'string' || q.cql.trim() === '') return bad(reply, 'cql is required')
     let tq: TimeQuery
@@ -178,6 +179,7 @@ export function registerConfluenceRoutes (app: FastifyInstance, ctx: SimContext)
     const expand = toArray(q.expand)
     const page = listing.slice(offset, offset + limit)
     const results = page.map(([t, i]) => {
+      if (shape === 'content') return contentSearchJson(i, t)
       const space = org.spaces[d.space[i]!]!
       const type = d.type[i] === 0 ? 'page' : 'blogpost'
       const content: Record<string, unknown> = {
@@ -211,10 +213,32 @@ export function registerConfluenceRoutes (app: FastifyInstance, ctx: SimContext)
     })
     const base = `${origin(req)}/wiki`
     const links: Record<string, string> = { base, context: '/wiki', self: `${base}${req.url.replace(/^\/wiki/, '')}` }
-    if (repeatCursor(ctx, req)) links.next = linkWith(req, '/rest/api/search', 'cursor', encodeCursor({ s: snap, o: offset }), { next: 'true' })
-    else if (offset + limit < listing.length) links.next = linkWith(req, '/rest/api/search', 'cursor', encodeCursor({ s: snap, o: offset + limit }), { next: 'true' })
+    const path = shape === 'search' ? '/rest/api/search' : '/rest/api/content/search'
+    if (repeatCursor(ctx, req)) links.next = linkWith(req, path, 'cursor', encodeCursor({ s: snap, o: offset }), { next: 'true' })
+    else if (offset + limit < listing.length) links.next = linkWith(req, path, 'cursor', encodeCursor({ s: snap, o: offset + limit }), { next: 'true' })
+    if (shape === 'content') return reply.send({ results, start: offset, limit, size: results.length, _links: links })
     return reply.send({ results, start: offset, limit, size: results.length, totalSize: listing.length, cqlQuery: q.cql, searchDuration: 7, _links: links })
-  })
+
+    function contentSearchJson (i: number, t: number): Record<string, unknown> {
+      const space = org.spaces[d.space[i]!]!
+      const type = d.type[i] === 0 ? 'page' : 'blogpost'
+      const n = visibleVersions(d, i, snap)
+      const g = d.vStart[i]! + n - 1
+      const by = org.people[d.vAuthor[g]!]!
+      const creator = org.people[d.author[i]!]!
+      const person = (p: typeof by): Record<string, unknown> => ({ type: 'known', accountId: p.accountId, accountType: 'atlassian', displayName: p.displayName, publicName: p.displayName })
+      const c: Record<string, unknown> = {
+        id: contentId(i), type, status: 'current', title: contentTitle(ctx, i),
+        _links: { webui: `/spaces/${space.key}/${type === 'page' ? 'pages' : 'blog'}/${contentId(i)}`, self: `${origin(req)}/wiki/rest/api/content/${contentId(i)}` }
+      }
+      if (expand.includes('version')) c.version = { by: person(by), when: isoTime(t), number: n, minorEdit: false }
+      if (expand.includes('history')) c.history = { latest: true, createdBy: person(creator), createdDate: isoTime(d.created[i]!) }
+      if (expand.includes('space')) c.space = { id: Number(space.id), key: space.key, name: space.name, type: space.type, status: 'current' }
+      return c
+    }
+  }
+  app.get('/wiki/rest/api/search', cqlSearch('search'))
+  app.get('/wiki/rest/api/content/search', cqlSearch('content'))
 
   const v2Bad = (reply: FastifyReply, msg: string): FastifyReply => sendError(reply, ProductKind.ConfluenceV2, 400, msg)
 
@@ -243,6 +267,26 @@ export function registerConfluenceRoutes (app: FastifyInstance, ctx: SimContext)
       id: s.id, key: s.key, name: s.name, type: s.type, status: 'current', authorId: ctx.world.org.people[0]!.accountId, createdAt: isoTime(s.createdAt), homepageId: s.homepageId, description: null, icon: null, _links: { webui: `/spaces/${s.key}` }
     }))
     return v2Page(req, reply, '/wiki/api/v2/spaces', spaces.length, cur?.s ?? now(), offset, limit, results)
+  })
+
+  // Users in bulk (read-only POST): email is an empty string when the profile hides it (API-NOTES §7).
+  app.post('/wiki/api/v2/users-bulk', async (req, reply) => {
+    const b = (req.body ?? {}) as { accountIds?: unknown }
+    if (!Array.isArray(b.accountIds) || b.accountIds.length > 250) return v2Bad(reply, 'accountIds must be an array of at most 250 ids')
+    const wanted = new Set(b.accountIds.map(String))
+    const n = now()
+    const results = ctx.world.org.people.filter((p) => wanted.has(p.accountId)).map((p) => ({
+      accountId: p.accountId,
+      accountType: 'atlassian',
+      accountStatus: p.deactivatedAt !== null && p.deactivatedAt <= n ? 'inactive' : 'active',
+      displayName: p.displayName,
+      publicName: p.displayName,
+      email: p.jiraEmailVisible ? p.email : '',
+      timeZone: p.timeZone,
+      isExternalCollaborator: false,
+      profilePicture: { path: `/wiki/aa-avatar/${p.accountId}`, width: 48, height: 48, isDefault: false }
+    }))
+    return reply.send({ results })
   })
 
   const SORTS = ['id', '-id', 'created-date', '-created-date', 'modified-date', '-modified-date', 'title', '-title'] as const

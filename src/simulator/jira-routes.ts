@@ -172,6 +172,45 @@ export function registerJiraRoutes (app: FastifyInstance, ctx: SimContext): void
     return reply.send(body)
   })
 
+  // Bulk changelogs (read-only POST): histories of ≤1000 issues, flattened and paged by nextPageToken.
+  app.post('/rest/api/3/changelog/bulkfetch', async (req, reply) => {
+    const b = (req.body ?? {}) as { issueIdsOrKeys?: unknown, fieldIds?: unknown, maxResults?: unknown, nextPageToken?: unknown }
+    if (!Array.isArray(b.issueIdsOrKeys) || b.issueIdsOrKeys.length === 0) return bad(reply, 'issueIdsOrKeys is required.')
+    if (b.issueIdsOrKeys.length > 1000) return bad(reply, 'The number of issues exceeds the limit of 1000.')
+    const fieldIds = Array.isArray(b.fieldIds) ? b.fieldIds.map(String) : []
+    if (fieldIds.length > 10) return bad(reply, 'The number of field IDs exceeds the limit of 10.')
+    const max = intParam(b.maxResults, 1000, 1, 10_000)
+    const token = typeof b.nextPageToken === 'string' && b.nextPageToken !== '' ? decodeCursor<JqlToken>(b.nextPageToken) : null
+    if (typeof b.nextPageToken === 'string' && b.nextPageToken !== '' && token === null) return bad(reply, 'Invalid nextPageToken.')
+    const snap = token?.s ?? now()
+    const d = ctx.world.jira
+    const flat: Array<[number, number]> = []
+    for (const raw of b.issueIdsOrKeys) {
+      const i = findIssue(ctx, String(raw))
+      if (i === null) continue
+      const end = upperBound(d.hTime, snap, d.hStart[i]!, d.hStart[i + 1]!)
+      for (let h = d.hStart[i]!; h < end; h++) flat.push([i, h])
+    }
+    const offset = token?.o ?? 0
+    const byIssue = new Map<number, unknown[]>()
+    let taken = 0
+    let k = offset
+    for (; k < flat.length && taken < max; k++) {
+      const [i, h] = flat[k]!
+      const history = historyJson(ctx, req, d, i, h) as { items: Array<{ fieldId: string }>, created: string }
+      if (fieldIds.length > 0 && !history.items.some((it) => fieldIds.includes(it.fieldId))) continue
+      // bulkfetch reports `created` as epoch milliseconds (API-NOTES §5b).
+      const list = byIssue.get(i) ?? []
+      list.push({ ...history, created: d.hTime[h]! })
+      byIssue.set(i, list)
+      taken++
+    }
+    const body: Record<string, unknown> = { issueChangeLogs: [...byIssue].map(([i, changeHistories]) => ({ issueId: String(ISSUE_ID_BASE + i), changeHistories })) }
+    if (repeatCursor(ctx, req)) body.nextPageToken = encodeCursor({ s: snap, o: offset })
+    else if (k < flat.length) body.nextPageToken = encodeCursor({ s: snap, o: k })
+    return reply.send(body)
+  })
+
   app.get<{ Params: { key: string } }>('/rest/api/3/issue/:key/comment', async (req, reply) => {
     const i = findIssue(ctx, req.params.key)
     if (i === null) return notFoundIssue(reply)

@@ -141,6 +141,34 @@ t.test('endpoint details beyond the full walk', async (t) => {
     t.equal(single.id, page.body.results[0].id)
   })
 
+  t.test('read-only POST searches: changelog bulkfetch and Confluence users-bulk; content/search', async (t) => {
+    const { body: found } = await f.get(`/rest/api/3/search/jql?fields=summary&expand=changelog&maxResults=40&jql=${encodeURIComponent('updated >= "2025-01-01"')}`)
+    const keys = found.issues.map((i: any) => i.key)
+    const expected = found.issues.reduce((a: number, i: any) => a + i.changelog.total, 0)
+    let token: string | undefined
+    let seen = 0
+    const statusOnly: number[] = []
+    for (;;) {
+      const { body } = await f.post('/rest/api/3/changelog/bulkfetch', { issueIdsOrKeys: keys, maxResults: 7, ...(token === undefined ? {} : { nextPageToken: token }) })
+      for (const l of body.issueChangeLogs) for (const h of l.changeHistories) { seen++; t.type(h.created, 'number') }
+      if (body.nextPageToken === undefined) break
+      token = body.nextPageToken
+    }
+    t.equal(seen, expected, 'every history once')
+    const { body: filtered } = await f.post('/rest/api/3/changelog/bulkfetch', { issueIdsOrKeys: keys, fieldIds: ['status'] })
+    for (const l of filtered.issueChangeLogs) for (const h of l.changeHistories) statusOnly.push(h.items[0].fieldId === 'status' ? 1 : 0)
+    t.ok(statusOnly.length > 0 && statusOnly.every((x) => x === 1), 'fieldIds filter')
+    const { body: users } = await f.get('/rest/api/3/users/search?maxResults=5')
+    const { body: bulk } = await f.post('/wiki/api/v2/users-bulk', { accountIds: users.map((u: any) => u.accountId) })
+    t.equal(bulk.results.length, 5)
+    t.ok(bulk.results.every((u: any) => typeof u.email === 'string'), 'email is a string, empty when hidden')
+    const { body: cs } = await f.get(`/wiki/rest/api/content/search?limit=5&expand=version,history&cql=${encodeURIComponent('lastmodified >= "2026-01-01" order by lastmodified asc')}`)
+    t.equal(cs.results.length, 5)
+    t.type(cs.results[0].version.by.accountId, 'string')
+    t.type(cs.results[0].history.createdBy.accountId, 'string')
+    t.match(cs._links.next, /^\/rest\/api\/content\/search\?/)
+  })
+
   t.test('Jira misc: servicedesk, projects, users and worklog/list limits', async (t) => {
     const { body: sd } = await f.get('/rest/servicedeskapi/servicedesk')
     t.same(sd.values.map((v: any) => v.projectKey), ['HELP', 'HR'])
