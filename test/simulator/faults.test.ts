@@ -121,7 +121,7 @@ t.test('faults are deterministic for a seed', async (t) => {
 
 t.test('under heavy faults a careful walker still gets exactly the ground truth', async (t) => {
   // Heavy mix, but Retry-After 0 so the test stays fast.
-  const s = await startSimulator({ seed: 21, now: NOW, faults: { rateLimit: 0.06, retryAfterSeconds: 0, serverError: 0.05, burstMax: 3, truncated: 0.03, repeatCursor: 0.1, recordQuirks: 0.2, slow: 0.02, slowMs: [1, 5], expiredTokenAt: 25 } })
+  const s = await startSimulator({ seed: 21, now: NOW, size: { people: 25, events: 1500 }, faults: { rateLimit: 0.06, retryAfterSeconds: 0, serverError: 0.05, burstMax: 3, truncated: 0.03, repeatCursor: 0.1, recordQuirks: 0.2, slow: 0.02, slowMs: [1, 5], expiredTokenAt: 25 } })
   t.teardown(s.close)
   const f = createFetcher(s.url, DEFAULT_AUTH, { maxWaitMs: 50 })
   const walked = await walkAll(f, DEFAULT_AUTH, true)
