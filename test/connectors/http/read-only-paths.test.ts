@@ -49,6 +49,16 @@ t.test('the client has no method parameter and no way to send a body except post
   t.equal(seen?.headers['x-http-method-override'], undefined)
   t.equal(seen?.headers['content-length'], undefined)
   t.equal(srv.requests.filter((r) => r.method !== 'GET').length, 0)
+  // The types say the same (checked by tsc over test/, never run).
+  const typeChecks = (): void => {
+    // @ts-expect-error postSearch takes only allow-listed paths
+    void c.postSearch('/rest/api/3/issue', {})
+    // @ts-expect-error get has no method or body parameter
+    void c.get('/x', {}, {}, 'DELETE')
+    // @ts-expect-error there is no generic request method
+    void c.request('/x', { method: 'DELETE' })
+  }
+  t.type(typeChecks, 'function')
 })
 
 t.test('no write can leave the process: every trick is refused before any I/O', async (t) => {
