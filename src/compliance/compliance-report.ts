@@ -1,5 +1,6 @@
 // The compliance evidence page's data: every control measured live from the running system, never asserted.
 import type { Db, Document } from 'mongodb'
+import { ADMINS_COLLECTION } from '../auth/admins-repository.js'
 import type { FieldCipher } from '../crypto/field-cipher.js'
 import { READ_ONLY_POST_PATHS } from '../connectors/http/read-only-paths.js'
 import { EVENTS } from '../events/ingest.js'
@@ -110,7 +111,7 @@ async function scanIdentities (db: Db, cipher: FieldCipher): Promise<IdentitySca
 async function adminsControl (db: Db): Promise<ComplianceControl> {
   let total = 0
   let bad = 0
-  for await (const doc of db.collection('admins').find({}, { projection: { password_hash: 1 } })) {
+  for await (const doc of db.collection(ADMINS_COLLECTION).find({}, { projection: { password_hash: 1 } })) {
     total++
     if (typeof doc.password_hash !== 'string' || !BCRYPT.test(doc.password_hash)) bad++
   }

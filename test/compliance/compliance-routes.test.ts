@@ -45,3 +45,21 @@ t.test('anonymous requests are refused', async (t) => {
   const page = await app.inject({ method: 'GET', url: '/compliance' })
   t.not(page.statusCode, 200)
 })
+
+t.test('strict mode through the app: names encrypted at rest, still resolved, and the control passes', async (t) => {
+  const strict = await buildTestApp(t, { encryptDisplayNames: true })
+  const admin = await loginAs(strict)
+  await strict.events.ingest([{
+    site: 'acme', product: 'jira', pipeline: 'activity', source: 'jira-activity', source_record_id: 'h-1',
+    occurred_at: new Date(Date.now() - 3_600_000).toISOString(), operation: 'issue_created',
+    actor: { account_id: 'acc-s', display_name: 'Sakura Tanaka' },
+    object: { type: 'issue', id: '7', name: 'APO-7', container: 'APO', url: null }, summary: 'Created APO-7'
+  }])
+  t.equal((await strict.identities.resolveNames(['acc-s'])).get('acc-s'), 'Sakura Tanaka')
+  const raw = await strict.mongo.db.collection('identities').findOne({ _id: 'acc-s' as never })
+  t.equal(raw?.display_name, null)
+  t.notMatch(JSON.stringify(raw), /Sakura/)
+  const res = await strict.inject({ method: 'GET', url: '/api/v1/compliance', headers: { authorization: `Bearer ${admin.bearer}` } })
+  const names = (res.json() as { controls: Array<{ id: string, status: string }> }).controls.find((c) => c.id === 'display_names')
+  t.equal(names?.status, 'pass')
+})
