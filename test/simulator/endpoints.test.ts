@@ -100,6 +100,27 @@ t.test('endpoint details beyond the full walk', async (t) => {
     t.equal(new Set(users).size, 40)
   })
 
+  t.test('events-stream: from/to window on event time, ascending by processedAt, desc kept in the cursor', async (t) => {
+    const from = Date.parse('2026-02-01T00:00:00Z')
+    const to = Date.parse('2026-03-01T00:00:00Z')
+    const walk = async (order: 'asc' | 'desc'): Promise<Array<{ id: string, time: number, processed: number }>> => {
+      const out: Array<{ id: string, time: number, processed: number }> = []
+      let url = `/admin/v1/orgs/sim-org/events-stream?limit=25&from=${from}&to=${to}&sortOrder=${order}`
+      for (;;) {
+        const { body } = await f.get(url)
+        if (body.data.length === 0) return out
+        for (const e of body.data) out.push({ id: e.id, time: Date.parse(e.attributes.time), processed: Date.parse(e.attributes.processedAt) })
+        url = `/admin/v1/orgs/sim-org/events-stream?cursor=${body.meta.next}`
+      }
+    }
+    const asc = await walk('asc')
+    t.equal(asc.length, sim.handle.groundTruth(new Date(from), new Date(to))['org-events'])
+    t.ok(asc.every((e) => e.time >= from && e.time <= to && e.processed >= e.time))
+    t.ok(asc.every((e, i) => i === 0 || e.processed >= asc[i - 1]!.processed), 'ordered by processedAt')
+    const desc = await walk('desc')
+    t.same(desc.map((e) => e.id), asc.map((e) => e.id).reverse())
+  })
+
   t.test('Bitbucket: PR states, single PR, per-PR activity', async (t) => {
     const states = new Map<string, number>()
     let next: string | null = '/2.0/repositories/acme/api-gateway/pullrequests?state=OPEN&state=MERGED&state=DECLINED&state=SUPERSEDED&pagelen=50'
