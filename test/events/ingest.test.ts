@@ -143,3 +143,14 @@ t.test('emails never reach any collection or log in plaintext', async (t) => {
   t.equal(dan?.display_name, 'Dan')
   t.same(dan?.product_ids, { bitbucket: '{1234-uuid}' })
 })
+
+t.test('two writers ingesting the same page at once: every event stored once, counts add up, nothing throws', async (t) => {
+  const { db, ingest } = await setup(t)
+  const page = pages(1, 60)[0] as EventDraft[]
+  const [a, b] = await Promise.all([ingest(page), ingest(page)])
+  t.equal(a.inserted + b.inserted, 60)
+  t.equal(a.alreadyPresent + b.alreadyPresent, 60)
+  t.equal(await db.collection('events').countDocuments(), 60)
+  const rollupTotal = (await db.collection('event_rollups_daily').find({}).toArray()).reduce((s, r) => s + (r.count as number), 0)
+  t.equal(rollupTotal, 60, 'rollups follow the inserts, not the attempts')
+})
