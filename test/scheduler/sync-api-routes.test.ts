@@ -76,13 +76,18 @@ t.test('sync status, Sync now, the run in progress and cancel through the JSON A
   t.equal(o.availability, 'unavailable')
   t.equal(o.reason, 'requires Atlassian Guard')
 
+  res = await app.inject({ method: 'POST', url: '/api/v1/sync', headers: auth })
+  t.equal(res.statusCode, 202, 'no body means every source')
+  t.same(res.json().runs.map((r: { status: string }) => r.status), ['started', 'not_configured', 'started'])
+  await app.scheduler.whenIdle()
+
   res = await app.inject({ method: 'POST', url: '/api/v1/sync', headers: auth, payload: { site: 'nowhere.example' } })
   t.equal(res.statusCode, 404)
   res = await app.inject({ method: 'POST', url: '/api/v1/sync', headers: auth, payload: { source: 'not-a-source' } })
   t.equal(res.statusCode, 400, 'the body schema rejects unknown sources')
 
   const log = await app.operatorLog.list({ action: 'manual_sync' })
-  t.equal(log.entries.length, 3, 'every manual sync is in the operator log')
+  t.equal(log.entries.length, 4, 'every manual sync is in the operator log')
   t.equal(log.entries[0]?.username, admin.username)
   t.equal((await app.operatorLog.list({ action: 'sync_cancel' })).entries.length, 1)
 })
