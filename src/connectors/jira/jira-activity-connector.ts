@@ -24,6 +24,8 @@ export interface JiraActivityOptions {
   worklogSkewMs: number
   /** Issues of one search page whose changelog/comments are read at once (the client's limiter still applies). */
   concurrency: number
+  /** Issue refs kept for attributing worklogs (bounded, so memory stays flat on large sites; misses cost one GET). */
+  issueCacheSize: number
 }
 
 export const DEFAULT_JIRA_ACTIVITY_OPTIONS: JiraActivityOptions = Object.freeze({
@@ -32,7 +34,8 @@ export const DEFAULT_JIRA_ACTIVITY_OPTIONS: JiraActivityOptions = Object.freeze(
   commentPageSize: 100,
   overlapMs: 15 * MINUTE_MS,
   worklogSkewMs: 2 * MINUTE_MS,
-  concurrency: 4
+  concurrency: 4,
+  issueCacheSize: 50_000
 })
 
 export const SEARCH_PATH = '/rest/api/3/search/jql'
@@ -60,6 +63,28 @@ function readCheckpoint (cp: Checkpoint | null): JiraActivityCheckpoint {
 }
 
 interface Totals { pages: number, records: number, inserted: number }
+
+/** A Map that forgets its oldest entries beyond `max` (insertion order; a hit is re-inserted as newest). */
+type IssueCache = Pick<Map<string, IssueRef>, 'get' | 'set' | 'has'>
+
+function createIssueCache (max: number): IssueCache {
+  const map = new Map<string, IssueRef>()
+  const cache: IssueCache = {
+    has: (id) => map.has(id),
+    get (id) {
+      const ref = map.get(id)
+      if (ref !== undefined) { map.delete(id); map.set(id, ref) }
+      return ref
+    },
+    set (id, ref) {
+      map.delete(id)
+      map.set(id, ref)
+      if (map.size > max) map.delete(map.keys().next().value as string)
+      return map
+    }
+  }
+  return cache
+}
 
 async function userTimeZone (api: SiteApi, signal: AbortSignal): Promise<string | null> {
   try {
@@ -143,7 +168,7 @@ export function createJiraActivityConnector (deps: AtlassianConnectorDeps, optio
       const runStart = ctx.now().getTime()
       const state = readCheckpoint(ctx.checkpoint)
       const totals: Totals = { pages: 0, records: 0, inserted: 0 }
-      const issues = new Map<string, IssueRef>()
+      const issues = createIssueCache(opts.issueCacheSize)
       try {
         await syncIssues(api, ctx, state, runStart, opts, totals, issues)
         await syncWorklogs(api, ctx, state, runStart, opts, totals, issues)
@@ -168,7 +193,7 @@ async function ingestPage (ctx: SyncContext, drafts: EventDraft[], records: numb
 
 async function syncIssues (
   api: SiteApi, ctx: SyncContext, state: JiraActivityCheckpoint, runStart: number,
-  opts: JiraActivityOptions, totals: Totals, seen: Map<string, IssueRef>
+  opts: JiraActivityOptions, totals: Totals, seen: IssueCache
 ): Promise<void> {
   const floor = runStart - RETENTION_MS
   const from = state.issuesWatermark !== null ? Math.max(floor, state.issuesWatermark - opts.overlapMs) : floor
@@ -215,19 +240,26 @@ async function syncIssues (
   }
 }
 
-/** Issue refs for worklogs whose issue this run has not seen (e.g. after a resumed run): one GET per issue. */
-async function resolveIssues (api: SiteApi, ctx: SyncContext, ids: string[], seen: Map<string, IssueRef>): Promise<void> {
+/** Issue refs for a batch of worklogs: from the cache, else one GET per issue (e.g. after a resumed run). */
+async function resolveIssues (api: SiteApi, ctx: SyncContext, ids: string[], seen: IssueCache, concurrency: number): Promise<Map<string, IssueRef>> {
+  const refs = new Map<string, IssueRef>()
+  const missing: string[] = []
   for (const id of new Set(ids)) {
-    if (seen.has(id) || !/^\d+$/.test(id)) continue
+    const cached = seen.get(id)
+    if (cached !== undefined) refs.set(id, cached)
+    else if (/^\d+$/.test(id)) missing.push(id)
+  }
+  await mapLimit(missing, concurrency, async (id) => {
     throwIfAborted(ctx.signal)
     try {
       const ref = issueRefOf((await api.get(`/rest/api/3/issue/${id}`, { fields: 'summary,project' }, { signal: ctx.signal })).body)
-      if (ref !== null) seen.set(ref.id, ref)
+      if (ref !== null) { seen.set(ref.id, ref); refs.set(ref.id, ref) }
     } catch (err) {
       // Deleted since, or hidden from this account: its worklogs cannot be attributed, so they are skipped.
       if (httpStatusOf(err) !== 404) throw err
     }
-  }
+  })
+  return refs
 }
 
 function sinceOf (link: unknown): number | null {
@@ -239,7 +271,7 @@ function sinceOf (link: unknown): number | null {
 
 async function syncWorklogs (
   api: SiteApi, ctx: SyncContext, state: JiraActivityCheckpoint, runStart: number,
-  opts: JiraActivityOptions, totals: Totals, seen: Map<string, IssueRef>
+  opts: JiraActivityOptions, totals: Totals, seen: IssueCache
 ): Promise<void> {
   const floor = runStart - RETENTION_MS
   // worklog/updated leaves out the minute before each request, so the stored `since` stays below
@@ -257,9 +289,9 @@ async function syncWorklogs (
     for (let i = 0; i < ids.length; i += 1000) {
       const list = (await api.postSearch('/rest/api/3/worklog/list', { ids: ids.slice(i, i + 1000) }, { signal: ctx.signal })).body
       const worklogs = asArray(list).map(asRecord)
-      await resolveIssues(api, ctx, worklogs.map((w) => asString(w.issueId) ?? ''), seen)
+      const refs = await resolveIssues(api, ctx, worklogs.map((w) => asString(w.issueId) ?? ''), seen, opts.concurrency)
       for (const w of worklogs) {
-        const issue = seen.get(asString(w.issueId) ?? '')
+        const issue = refs.get(asString(w.issueId) ?? '')
         if (issue === undefined) continue
         const draft = mapWorklog(issue, w, ctx.site)
         if (draft !== null) drafts.push(draft)
