@@ -38,7 +38,7 @@ export class Collection {
     }
     if (old !== undefined) this.unindex(old, key)
     this.docs.set(key, stored)
-    for (const ix of this.indexes.values()) for (const k of ix.keysFor(stored)) ix.insert({ k, id: key })
+    for (const ix of this.indexes.values()) for (const k of ix.keysFor(stored)) ix.insert(k.concat([key]))
     return stored
   }
 
@@ -59,7 +59,7 @@ export class Collection {
   }
 
   private unindex (doc: Doc, key: string): void {
-    for (const ix of this.indexes.values()) for (const k of ix.keysFor(doc)) ix.remove({ k, id: key })
+    for (const ix of this.indexes.values()) for (const k of ix.keysFor(doc)) { k.push(key); ix.remove(k) }
   }
 
   getById (id: unknown): Doc | undefined { return this.docs.get(valueKey(id)) }
@@ -79,7 +79,7 @@ export class Collection {
     for (const [key, doc] of this.docs) {
       for (const k of ix.keysFor(doc)) {
         if (check && spec.unique === true && ix.idsWithKey(k).some((id) => id !== key)) throw this.duplicate(ix, k)
-        ix.insert({ k, id: key })
+        ix.insert(k.concat([key]))
       }
     }
     this.indexes.set(spec.name, ix)
@@ -121,10 +121,10 @@ export class Collection {
       outer: for (const s of plan.scans) {
         for (const e of plan.index.scan(s.lo, s.loInc, s.hi, s.hiInc, plan.dir)) {
           if (seen !== null) {
-            if (seen.has(e.id)) continue
-            seen.add(e.id)
+            if (seen.has(plan.index.idOf(e))) continue
+            seen.add(plan.index.idOf(e))
           }
-          if (!consider(this.docs.get(e.id))) break outer
+          if (!consider(this.docs.get(plan.index.idOf(e)))) break outer
         }
       }
     } else {

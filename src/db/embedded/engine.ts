@@ -196,7 +196,7 @@ export class Engine {
           const desc = ix.dirs[0] === -1
           const ids = new Set<string>()
           for (const e of ix.scan(desc ? [cutoff] : [min], true, desc ? [min] : [cutoff], true, 1)) {
-            if (e.k[0] instanceof Date && e.k[0].getTime() <= cutoff.getTime()) ids.add(e.id)
+            if (e[0] instanceof Date && e[0].getTime() <= cutoff.getTime()) ids.add(ix.idOf(e))
           }
           for (const id of ids) {
             const doc = c.docs.get(id)

@@ -63,7 +63,7 @@ export function nativeGroup (docs: Doc[], spec: Doc): Doc[] | null {
   try {
     for (const d of docs) {
       const id = key(d)
-      const k = typeof id === 'string' ? id : '\u0000' + valueKey(id)
+      const k = valueKey(id)
       let st = groups.get(k)
       if (st === undefined) {
         st = { id, vals: accs.map(([, a]) => (a.kind === '$sum' ? 0 : undefined)), counts: accs.map(() => 0) }

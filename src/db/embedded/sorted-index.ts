@@ -2,7 +2,8 @@
 import { compareValues, getPath, valueKey, type Doc } from './values.js'
 import { compileFilter, type Matcher } from './query-planner.js'
 
-export interface IndexEntry { k: unknown[]; id: string }
+/** Key values in index field order followed by the document's map key (one array per entry keeps memory down). */
+export type IndexEntry = unknown[]
 export interface IndexSpec {
   name: string
   key: Record<string, 1 | -1>
@@ -60,10 +61,14 @@ export class SortedIndex {
     return 0
   }
 
+  /** The document key stored in an entry. */
+  idOf (e: IndexEntry): string { return e[this.dirs.length] as string }
+
   private cmpEntry (a: IndexEntry, b: IndexEntry): number {
-    const c = this.compareKeys(a.k, b.k)
+    const c = this.compareKeys(a, b)
     if (c !== 0) return c
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+    const x = this.idOf(a); const y = this.idOf(b)
+    return x < y ? -1 : x > y ? 1 : 0
   }
 
   private findChunk (e: IndexEntry): number {
@@ -98,7 +103,7 @@ export class SortedIndex {
     const ch = this.chunks[ci] as IndexEntry[]
     const i = this.lowerIn(ch, e)
     const hit = ch[i]
-    if (hit === undefined || hit.id !== e.id || this.compareKeys(hit.k, e.k) !== 0) return false
+    if (hit === undefined || this.idOf(hit) !== this.idOf(e) || this.compareKeys(hit, e) !== 0) return false
     ch.splice(i, 1)
     this.size--
     if (ch.length === 0 && this.chunks.length > 1) this.chunks.splice(ci, 1)
@@ -111,7 +116,7 @@ export class SortedIndex {
   idsWithKey (k: unknown[]): string[] {
     const out: string[] = []
     for (const e of this.scan(k, true, k, true, 1)) {
-      out.push(e.id)
+      out.push(this.idOf(e))
     }
     return out
   }
@@ -130,12 +135,12 @@ export class SortedIndex {
     }
     const belowLo = (e: IndexEntry): boolean => {
       if (lo === undefined) return false
-      const c = prefixCmp(e.k, lo)
+      const c = prefixCmp(e, lo)
       return c < 0 || (c === 0 && !loInc)
     }
     const aboveHi = (e: IndexEntry): boolean => {
       if (hi === undefined) return false
-      const c = prefixCmp(e.k, hi)
+      const c = prefixCmp(e, hi)
       return c > 0 || (c === 0 && !hiInc)
     }
     const chunks = this.chunks

@@ -95,9 +95,18 @@ export function valuesEqual (a: unknown, b: unknown): boolean {
   return compareValues(a, b) === 0
 }
 
-/** A string that is equal for equal values (numbers of any BSON width compare equal, as in MongoDB). */
+/**
+ * A string that is equal for equal values (numbers of any BSON width compare equal, as in MongoDB).
+ * A string maps to itself (so a document's _id and its map key are one string in memory); other types are
+ * tagged with a leading \u0001, and strings that happen to start with it are re-tagged.
+ */
 export function valueKey (v: unknown): string {
-  if (typeof v === 'string') return 's' + v
+  if (typeof v === 'string') return v.charCodeAt(0) === 1 ? '\u0001s' + v : v
+  return '\u0001' + keyPart(v)
+}
+
+function keyPart (v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v)
   if (v === null || v === undefined) return 'n'
   if (typeof v === 'number') return 'd' + v
   if (typeof v === 'boolean') return v ? 'T' : 'F'
@@ -105,9 +114,9 @@ export function valueKey (v: unknown): string {
   if (v instanceof Date) return 't' + v.getTime()
   if (isNumeric(v)) return 'd' + toNumber(v)
   if (v instanceof Binary) return 'b' + v.sub_type + Buffer.from(v.buffer).toString('base64')
-  if (Array.isArray(v)) return 'a[' + v.map(valueKey).join(',') + ']'
+  if (Array.isArray(v)) return 'a[' + v.map(keyPart).join(',') + ']'
   if (typeof v === 'object') {
-    return 'o{' + Object.keys(v as Doc).map((k) => JSON.stringify(k) + ':' + valueKey((v as Doc)[k])).join(',') + '}'
+    return 'o{' + Object.keys(v as Doc).map((k) => JSON.stringify(k) + ':' + keyPart((v as Doc)[k])).join(',') + '}'
   }
   return 'x' + String(v)
 }
