@@ -262,7 +262,7 @@ export function createScheduler (options: SchedulerOptions): Scheduler {
           availability: null,
           reason: null,
           error: sanitizeErrorMessage(reason, secrets),
-          counts: { ...progress, pages: progress.pages },
+          counts: { pages: progress.pages, records: progress.records, inserted: progress.inserted },
           durationMs
         })
         runLog.info({ pages: progress.pages, inserted: progress.inserted }, 'sync run stopped')
