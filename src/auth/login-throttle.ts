@@ -24,10 +24,14 @@ function attemptedUsername (request: FastifyRequest): string {
 }
 
 export function createLoginThrottle (app: FastifyInstance, limits: LoginLimits = DEFAULT_LOGIN_LIMITS): LoginThrottle {
-  // In-memory counters (@fastify/rate-limit's local store): per app instance, reset on restart.
+  // In-memory counters (@fastify/rate-limit's local LRU store): per app instance, reset on restart. The LRU is
+  // large so that spraying many usernames cannot cheaply evict the counter of the one under attack.
+  // (`cache` reaches the local store through the merged options; the type definitions omit it.)
+  const limiter = (max: number, keyGenerator: (req: FastifyRequest) => string) =>
+    app.createRateLimit({ max, timeWindow: limits.windowMs, keyGenerator, cache: 100_000 } as Parameters<FastifyInstance['createRateLimit']>[0])
   const limiters = [
-    app.createRateLimit({ max: limits.perIp, timeWindow: limits.windowMs, keyGenerator: (req) => `ip:${req.ip}` }),
-    app.createRateLimit({ max: limits.perUsername, timeWindow: limits.windowMs, keyGenerator: (req) => `user:${attemptedUsername(req)}` })
+    limiter(limits.perIp, (req) => `ip:${req.ip}`),
+    limiter(limits.perUsername, (req) => `user:${attemptedUsername(req)}`)
   ]
   return {
     async blockedFor (request) {
