@@ -57,6 +57,16 @@ t.test('gate and sessions', async (t) => {
     t.equal(post.headers.location, '/login')
   })
 
+  t.test('path tricks do not reach gated content anonymously', async (t) => {
+    for (const url of ['/assets/../operator-log', '/assets/%2e%2e/operator-log', '/login/../operator-log', '//operator-log',
+      '/OPERATOR-LOG', '/operator-log/', '/operator-log;x', '/healthz/../operator-log', '/api/v1/me/', '/API/v1/me']) {
+      const res = await app.inject({ url })
+      t.not(res.statusCode, 200, url)
+      t.notMatch(res.body, 'Operator log</h1>', url)
+      t.notMatch(res.body, '"username"', url)
+    }
+  })
+
   const forged: Array<[string, () => Promise<string>]> = [
     ['expired token', async () => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...await claimsFor(app, 'alice'), iat: now() - 7200, exp: now() - 60 }, secret)],
     ['tampered signature', async () => sessionToken.slice(0, -4) + (sessionToken.endsWith('AAAA') ? 'BBBB' : 'AAAA')],
