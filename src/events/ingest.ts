@@ -97,9 +97,9 @@ export function createIngest (opts: IngestOptions): Ingest {
   }
 
   async function insertNew (batch: UnifiedEvent[]): Promise<Set<string>> {
-    const ops: Array<AnyBulkWriteOperation<UnifiedEvent>> = batch.map((event) => ({
-      // $setOnInsert only: re-reading a page must never alter a stored audit event.
-      updateOne: { filter: { _id: event._id }, update: { $setOnInsert: event }, upsert: true }
+    const ops: Array<AnyBulkWriteOperation<UnifiedEvent>> = batch.map(({ _id, ...fields }) => ({
+      // $setOnInsert only: re-reading a page must never alter a stored audit event. (_id comes from the filter.)
+      updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true }
     }))
     let upserted: Record<number, unknown>
     try {
