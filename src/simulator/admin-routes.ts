@@ -1,12 +1,12 @@
 // Organizations (admin) API: events-stream (poll, cursor even on the last page), events (query, meta.next),
 // and managed users. Without Guard the two event endpoints answer 403 with the admin error model.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { decodeCursor, encodeCursor, intParam, isoTime, origin, quirk, repeatCursor, toArray, type SimContext } from './context.js'
+import { decodeCursor, encodeCursor, intParam, isoTime, origin, quirk, QuirkTag, repeatCursor, toArray, type SimContext } from './context.js'
 import { ProductKind, sendError } from './products.js'
 import { MAX_PROCESSING_DELAY, ORG_EVENT_KINDS, type OrgEventStore } from './audit-data.js'
 import { hash32, hashHex } from './prng.js'
 import { DAY } from './org-model.js'
-import { QuirkTag, isActive } from './jira-format.js'
+import { isActive } from './jira-format.js'
 import { lowerBound, upperBound } from './timeline.js'
 
 type Q = Record<string, string | string[] | undefined>

@@ -1,13 +1,12 @@
 // Bitbucket Cloud 2.0: workspace repositories, commits (newest first), pull requests by state and the
 // repo-wide pull-request activity log. Paging: page/pagelen with an absolute `next` URL, absent on the last page.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { bitbucketTime, intParam, origin, quirk, repeatCursor, toArray, type SimContext } from './context.js'
+import { bitbucketTime, intParam, origin, quirk, QuirkTag, repeatCursor, toArray, type SimContext } from './context.js'
 import { ProductKind, sendError } from './products.js'
 import { PrActivity, type BitbucketData } from './bitbucket-data.js'
 import { PR_TITLES } from './names.js'
 import { hash32, hashHex, hashPick } from './prng.js'
 import { maybeHostile, type Person, type Repo } from './org-model.js'
-import { QuirkTag } from './jira-format.js'
 import { upperBound } from './timeline.js'
 
 type Q = Record<string, string | string[] | undefined>

@@ -2,14 +2,13 @@
 // Paging: audit start/limit/size; search cursor in _links.next (relative to _links.base);
 // v2 cursor in the Link header and _links.next (relative to the site origin).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { decodeCursor, encodeCursor, intParam, isoTime, origin, quirk, repeatCursor, toArray, type SimContext } from './context.js'
+import { decodeCursor, encodeCursor, intParam, isoTime, origin, quirk, QuirkTag, repeatCursor, toArray, type SimContext } from './context.js'
 import { ProductKind, sendError } from './products.js'
 import { CONFLUENCE_AUDIT_KINDS } from './audit-data.js'
 import { CONTENT_ID_BASE, visibleVersions, type ConfluenceData } from './confluence-data.js'
 import { BLOG_TITLES, PAGE_TITLES } from './names.js'
 import { hash32, hashPick } from './prng.js'
 import { maybeHostile, type Person } from './org-model.js'
-import { QuirkTag } from './jira-format.js'
 import { lowerBound, upperBound } from './timeline.js'
 import { parseTimeQuery, QueryError, matchesTime, type TimeQuery } from './query-parsers.js'
 

@@ -51,6 +51,9 @@ export function repeatCursor (ctx: SimContext, req: FastifyRequest): boolean {
   return true
 }
 
+/** Record families for per-record quirk decisions. */
+export const QuirkTag = Object.freeze({ User: 1, History: 2, Comment: 3, Worklog: 4, JiraAudit: 5, ConfluenceAudit: 6, Content: 7, Version: 8, Commit: 9, PrActivity: 10, OrgEvent: 11, AdminUser: 12 } as const)
+
 /** Missing optional fields (mode 1) or unexpected extra fields (mode 2), fixed per record. */
 export function quirk<T extends Record<string, unknown>> (ctx: SimContext, kind: number, id: number, record: T, optional: readonly string[]): T {
   const mode = ctx.faults.quirk(kind, id)

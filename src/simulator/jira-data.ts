@@ -1,6 +1,6 @@
 // Jira issues and their activity (changelog histories, comments, worklogs) in compact columns.
 // An issue's `updated` is derived from its visible activity at clock-now, so advancing the clock moves it.
-import { createRng, hashUnit } from './prng.js'
+import { createRng } from './prng.js'
 import { pickWeighted, sortedInstants, upperBound } from './timeline.js'
 import { DAY, type OrgModel } from './org-model.js'
 
@@ -163,14 +163,8 @@ export function issueUpdated (d: JiraData, i: number, now: number): number {
   return pos > lo ? d.tTime[pos - 1]! : d.created[i]!
 }
 
-/** Visible item range [lo, visibleEnd) of a per-issue column sorted by time. */
-export function visibleEnd (times: Float64Array, lo: number, hi: number, now: number): number {
-  return upperBound(times, now, lo, hi)
-}
 
 export function isEdited (d: JiraData, c: number, now: number): boolean {
   const e = d.cEdit[c]!
   return !Number.isNaN(e) && e <= now
 }
-
-export function unitHash (org: OrgModel, ...k: number[]): number { return hashUnit(org.seed, ...k) }

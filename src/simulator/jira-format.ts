@@ -1,13 +1,11 @@
 // Jira JSON shapes: users, issues, changelog histories, comments, worklogs and audit records.
 import type { FastifyRequest } from 'fastify'
-import { avatarUrls, jiraTime, origin, quirk, type SimContext } from './context.js'
+import { avatarUrls, jiraTime, origin, quirk, QuirkTag, type SimContext } from './context.js'
 import { hash32, hashPick } from './prng.js'
 import { ISSUE_OBJECTS, ISSUE_WORDS, REQUEST_TITLES } from './names.js'
 import { maybeHostile, type Person, type Project } from './org-model.js'
 import { COMMENT_ID_BASE, HISTORY_ID_BASE, ISSUE_ID_BASE, WORKLOG_ID_BASE, isEdited, issueUpdated, type JiraData } from './jira-data.js'
 import { JIRA_AUDIT_KINDS } from './audit-data.js'
-
-export const QuirkTag = Object.freeze({ User: 1, History: 2, Comment: 3, Worklog: 4, JiraAudit: 5, ConfluenceAudit: 6, Content: 7, Version: 8, Commit: 9, PrActivity: 10, OrgEvent: 11, AdminUser: 12 } as const)
 
 const STATUS = ['To Do', 'In Progress', 'In Review', 'Done'] as const
 const STATUS_ID = ['10000', '3', '10001', '10002'] as const

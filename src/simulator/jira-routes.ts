@@ -3,12 +3,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { decodeCursor, encodeCursor, intParam, origin, repeatCursor, toArray, type SimContext } from './context.js'
 import { ProductKind, sendError } from './products.js'
-import { auditRecordJson, commentJson, historyJson, issueJson, jiraUser, projectJson, worklogJson, ALL_FIELDS } from './jira-format.js'
+import { auditRecordJson, commentJson, historyJson, isActive, issueJson, jiraUser, projectJson, worklogJson, ALL_FIELDS } from './jira-format.js'
 import { ISSUE_ID_BASE, WORKLOG_ID_BASE, issueUpdated } from './jira-data.js'
 import { membersAt } from './audit-data.js'
 import { parseQueryDate, parseTimeQuery, QueryError, type TimeQuery } from './query-parsers.js'
 import { lowerBound, upperBound } from './timeline.js'
-import { isActive } from './jira-format.js'
 
 type Q = Record<string, string | string[] | undefined>
 
@@ -59,7 +58,8 @@ interface JqlToken { s: number, o: number }
 function searchJql (ctx: SimContext, req: FastifyRequest, reply: FastifyReply, p: { jql?: string, nextPageToken?: string, maxResults?: unknown, fields?: unknown, expand?: unknown }): FastifyReply {
   let q: TimeQuery
   try { q = parseTimeQuery(p.jql ?? '', 'updated', 'project', null) } catch (e) {
-    return bad(reply, `Error in the JQL Query: ${(e as Error).message}`)
+    if (e instanceof QueryError) return bad(reply, `Error in the JQL Query: ${e.message}`)
+    throw e
   }
   // Enhanced search refuses unbounded queries.
   if (q.from === null && q.to === null && q.containers === null) return bad(reply, 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.')

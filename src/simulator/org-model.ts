@@ -142,6 +142,3 @@ export function buildOrgModel (seed: number, start: number, peopleCount: number,
   }
   return org
 }
-
-/** The display name the APIs show for a person (Atlassian always shows the current name). */
-export function currentName (p: Person): string { return p.displayName }

@@ -1,5 +1,4 @@
 // Helpers for compact, sorted time columns: generation in O(n) and binary searches.
-import { hashUnit } from './prng.js'
 
 /** n sorted, strictly increasing integer-ms instants spread uniformly over [from, to]. */
 export function sortedInstants (rng: () => number, n: number, from: number, to: number): Float64Array {
@@ -46,10 +45,6 @@ export function countInRange (a: ArrayLike<number>, from: number, to: number): n
   return upperBound(a, to) - lowerBound(a, from)
 }
 
-/** Exponentially distributed gap with the given mean, from a hash (stateless). */
-export function expGap (mean: number, ...key: number[]): number {
-  return Math.floor(-Math.log(1 - hashUnit(...key)) * mean)
-}
 
 /** Weighted index pick from a unit float. */
 export function pickWeighted (weights: readonly number[], u: number): number {
@@ -63,8 +58,3 @@ export function pickWeighted (weights: readonly number[], u: number): number {
   return weights.length - 1
 }
 
-export function sortedCopy (values: number[]): Float64Array {
-  const a = Float64Array.from(values)
-  a.sort()
-  return a
-}
