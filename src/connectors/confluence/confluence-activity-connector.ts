@@ -122,19 +122,16 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
   const totals = { pages: 0, records: 0, inserted: 0 }
   const cql = activityCql(from)
   ctx.progress({ window: formatWindow(from, runStart) })
-  let cursor: string | null = null
-  let repeats = 0
-  for (;;) {
+  interface SearchPage { sent: string | null, next: string | null, count: number, drafts: EventDraft[], pageMax: number | null, repeated: boolean }
+  // Reads one search page and the versions of its hits; no state is touched until the page is ingested.
+  const readPage = async (sent: string | null): Promise<SearchPage> => {
     throwIfAborted(ctx.signal)
     const query: Record<string, string | number> = { cql, limit: opts.searchPageSize, expand: 'content.space,content.version' }
-    if (cursor !== null) query.cursor = cursor
+    if (sent !== null) query.cursor = sent
     const body = asRecord((await api.get(CQL_SEARCH_PATH, query, { signal: ctx.signal })).body)
     const next = cursorOf(asRecord(body._links).next)
-    if (next !== null && next === cursor) {
-      if (++repeats > MAX_REPEATED_CURSORS) throw new PagingLoopError('Confluence CQL search')
-      continue
-    }
-    repeats = 0
+    // The server handed back our own cursor: the caller asks again rather than reading this page twice.
+    if (next !== null && next === sent) return { sent, next, count: 0, drafts: [], pageMax: null, repeated: true }
     const results = asArray(body.results).map(asRecord)
     const drafts: EventDraft[] = []
     let pageMax: number | null = null
@@ -156,20 +153,38 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
         if (draft !== null) drafts.push(draft)
       }
     }
+    return { sent, next: results.length === 0 ? null : next, count: results.length, drafts, pageMax, repeated: false }
+  }
+
+  let repeats = 0
+  let pending = readPage(null)
+  for (;;) {
+    const page = await pending
+    if (page.repeated) {
+      if (++repeats > MAX_REPEATED_CURSORS) throw new PagingLoopError('Confluence CQL search')
+      pending = readPage(page.sent)
+      continue
+    }
+    repeats = 0
+    const { next, drafts, pageMax } = page
+    if (next !== null) {
+      // Read the next page while this one is written; its state only moves after this page's checkpoint.
+      pending = readPage(next)
+      pending.catch(() => {})
+    }
     // Capped at the run start: content edited while we page may move past our position in the order.
     if (pageMax !== null) state.watermark = Math.max(state.watermark ?? from, Math.min(pageMax, runStart))
-    const last = next === null || results.length === 0
+    const last = next === null
     if (last) {
       state.watermark = Math.max(state.watermark ?? from, runStart)
       state.sweepFrom = null
     }
     const result = drafts.length > 0 ? await ctx.ingest(drafts) : null
     totals.pages++
-    totals.records += results.length
+    totals.records += page.count
     totals.inserted += result?.inserted ?? 0
     await ctx.commitCheckpoint({ ...state })
     ctx.progress({ ...totals })
     if (last) return { availability: Availability.Ok, ...totals }
-    cursor = next
   }
 }

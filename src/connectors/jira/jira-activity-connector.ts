@@ -203,40 +203,49 @@ async function syncIssues (
   const timeZone = await userTimeZone(api, ctx.signal)
   const jql = updatedSinceJql(from, timeZone)
   ctx.progress({ window: `issues ${formatWindow(from, runStart)}` })
-  let nextPageToken: string | null = null
-  let repeats = 0
-  for (;;) {
+
+  // Reads one search page and everything its issues need; no state is touched until the page is ingested.
+  const readPage = async (sent: string | null): Promise<{ sent: string | null, token: string | null, last: boolean, count: number, drafts: EventDraft[], pageMax: number | null }> => {
     throwIfAborted(ctx.signal)
     const query: Record<string, string | number> = { jql, maxResults: opts.issuePageSize, fields: ISSUE_FIELDS, expand: 'changelog' }
-    if (nextPageToken !== null) query.nextPageToken = nextPageToken
+    if (sent !== null) query.nextPageToken = sent
     const body = asRecord((await api.get(SEARCH_PATH, query, { signal: ctx.signal })).body)
     const page = asArray(body.issues)
     const drafts: EventDraft[] = []
     let pageMax: number | null = null
     const results = await mapLimit(page, opts.concurrency, async (raw) => await issueDrafts(api, ctx, raw, eventsFrom, opts))
     for (const [index, result] of results.entries()) {
-      const raw = page[index]
       if (result === null) continue
       seen.set(result.issue.id, result.issue)
       drafts.push(...result.drafts)
-      const updated = parseTime(asRecord(asRecord(raw).fields).updated)
+      const updated = parseTime(asRecord(asRecord(page[index]).fields).updated)
       if (updated !== null) pageMax = Math.max(pageMax ?? updated, updated)
     }
-    // Capped at the run's start: an issue touched while we page may jump past our position in the order.
-    if (pageMax !== null) state.issuesWatermark = Math.max(state.issuesWatermark ?? from, Math.min(pageMax, runStart))
     const token = asString(body.nextPageToken)
-    const last = token === null || body.isLast === true || page.length === 0
-    // At the end of the result set everything updated before the run started has been read.
-    if (last) {
+    return { sent, token, last: token === null || body.isLast === true || page.length === 0, count: page.length, drafts, pageMax }
+  }
+
+  let repeats = 0
+  let pending = readPage(null)
+  for (;;) {
+    const page = await pending
+    if (!page.last) {
+      // A response that hands back the token we sent would loop forever; ask again, then give up loudly.
+      repeats = page.token === page.sent ? repeats + 1 : 0
+      if (repeats > MAX_REPEATED_CURSORS) throw new PagingLoopError('Jira search/jql')
+      // Read the next page while this one is written; its state only moves after this page's checkpoint.
+      pending = readPage(page.token)
+      pending.catch(() => {})
+    }
+    // Capped at the run's start: an issue touched while we page may jump past our position in the order.
+    if (page.pageMax !== null) state.issuesWatermark = Math.max(state.issuesWatermark ?? from, Math.min(page.pageMax, runStart))
+    if (page.last) {
+      // At the end of the result set everything updated before the run started has been read.
       state.issuesWatermark = Math.max(state.issuesWatermark ?? from, runStart)
       state.issuesSweepFrom = null
     }
-    await ingestPage(ctx, drafts, page.length, totals, state)
-    if (last) return
-    // A response that hands back the token we sent would loop forever; ask again, then give up loudly.
-    repeats = token === nextPageToken ? repeats + 1 : 0
-    if (repeats > MAX_REPEATED_CURSORS) throw new PagingLoopError('Jira search/jql')
-    nextPageToken = token
+    await ingestPage(ctx, page.drafts, page.count, totals, state)
+    if (page.last) return
   }
 }
 
