@@ -257,18 +257,21 @@ t.test('cancellation interrupts a Retry-After wait and an in-flight request', as
   const slow = await startLocalServer(t, (app) => {
     app.get('/stall', async () => { await new Promise((resolve) => setTimeout(resolve, 600)); return {} })
   })
-  const c = client(t, srv.url)
+  const cap = captureLogger()
+  const c = client(t, srv.url, { logger: cap.logger })
   const cs = client(t, slow.url)
+  const until = async (cond: () => boolean): Promise<void> => { while (!cond()) await new Promise((resolve) => setTimeout(resolve, 5)) }
   const ac = new AbortController()
   const started = Date.now()
-  setTimeout(() => ac.abort(new Error('sync cancelled')), 100)
+  // Cancel once the client is asleep on the Retry-After.
+  void until(() => cap.entries().some((e) => e.msg === 'atlassian request retrying')).then(() => ac.abort(new Error('sync cancelled')))
   const err = await rejection(c.get('/limited', undefined, { signal: ac.signal }))
   t.equal(err.code, 'ATL_HTTP_ABORTED')
   t.ok(Date.now() - started < 15_000, 'did not sleep through the 30 s Retry-After')
   t.equal(srv.requests.filter((r) => r.url === '/limited').length, 1)
 
   const ac2 = new AbortController()
-  setTimeout(() => ac2.abort(), 100)
+  void until(() => slow.requests.length === 1).then(() => ac2.abort()) // the request is in flight
   const err2 = await rejection(cs.get('/stall', undefined, { signal: ac2.signal }))
   t.equal(err2.code, 'ATL_HTTP_ABORTED')
   t.equal(err2.details.retryable, false)
