@@ -47,7 +47,7 @@ t.test('the registry builds every source for every site', async (t) => {
 
 t.test('real connectors against the simulator: ground truth, then nothing new on a second run', async (t) => {
   const now = new Date(Date.now() - 60_000)
-  const sim = await startSimulator({ seed: 7, size: { people: 20, events: 1500 }, guard: true, faults: 'none', now })
+  const sim = await startSimulator({ seed: 7, size: { people: 15, events: 700 }, guard: true, faults: 'none', now })
   t.teardown(sim.close)
   const site = simSite(sim.url, sim.handle)
   const app = await buildSyncApp(t, { sites: [site] }, { clients: FAST_CLIENTS })
@@ -80,7 +80,7 @@ t.test('real connectors against the simulator: ground truth, then nothing new on
 
 t.test('stopped mid-backfill with faults on, a new instance takes over and ends with exact ground truth', async (t) => {
   const now = new Date(Date.now() - 60_000)
-  const sim = await startSimulator({ seed: 9, size: { people: 20, events: 1500 }, guard: true, faults: 'default', now })
+  const sim = await startSimulator({ seed: 9, size: { people: 15, events: 700 }, guard: true, faults: 'default', now })
   t.teardown(sim.close)
   const site = simSite(sim.url, sim.handle)
   const mongo = await startTestMongo(t)
