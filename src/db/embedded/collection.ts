@@ -102,10 +102,22 @@ export class Collection {
     const wanted = sortDone ? skip + limit : Infinity
     const out: Doc[] = []
     let examined = 0
+    // Top-N by an unindexed sort: keep only the best skip+limit matches (binary insertion) instead of sorting all.
+    const topK = !sortDone && skip + limit <= 1000 ? skip + limit : 0
+    const cmp = sortDone ? null : sortComparator(sort as Doc, useCollation ? collation : undefined)
     const consider = (doc: Doc | undefined): boolean => {
       if (doc === undefined) return true
       examined++
-      if (match(doc)) out.push(doc)
+      if (!match(doc)) return out.length < wanted
+      if (topK > 0 && cmp !== null) {
+        if (out.length >= topK && cmp(doc, out[topK - 1] as Doc) >= 0) return true
+        let lo = 0; let hi = out.length
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (cmp(out[mid] as Doc, doc) <= 0) lo = mid + 1; else hi = mid }
+        out.splice(lo, 0, doc)
+        if (out.length > topK) out.pop()
+        return true
+      }
+      out.push(doc)
       return out.length < wanted
     }
     if (plan.idLookup !== undefined) {
@@ -131,7 +143,7 @@ export class Collection {
       for (const doc of this.docs.values()) if (!consider(doc)) break
     }
     let docs = out
-    if (!sortDone) docs.sort(sortComparator(sort as Doc, useCollation ? collation : undefined))
+    if (cmp !== null && topK === 0) docs.sort(cmp)
     if (skip > 0 || limit !== Infinity) docs = docs.slice(skip, skip + limit)
     return { docs, plan, examined }
   }
