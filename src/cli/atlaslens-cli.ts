@@ -49,6 +49,7 @@ async function rotateKey (): Promise<number> {
     const result = await runRotateKey({
       db: conn.db,
       keys: [...config.encryptionKeys],
+      encryptDisplayNames: config.encryptDisplayNames,
       logger,
       out: (line) => process.stdout.write(`${line}\n`)
     })
