@@ -52,4 +52,5 @@ async function schedulerPlugin (app: FastifyInstance, opts: SchedulerPluginOptio
   await app.register(syncApiRoutes)
 }
 
-export default fp(schedulerPlugin, { name: 'scheduler', dependencies: ['mongo', 'events'] })
+// auth before us: its global gate must cover the routes registered here.
+export default fp(schedulerPlugin, { name: 'scheduler', dependencies: ['mongo', 'events', 'view', 'operator-log', 'auth'] })
