@@ -5,7 +5,7 @@ import { buildSimulator, startSimulator } from '../../../src/simulator/index.js'
 import { createReadOnlyClient, type ReadOnlyClient } from '../../../src/connectors/http/read-only-client.js'
 import { createRateLimiter, RateProfiles, type RateLimiter } from '../../../src/connectors/http/rate-limit.js'
 import {
-  adminEventsPages, adminEventsStreamPages, bitbucketPages, confluenceAuditPages, confluenceSearchPages, confluenceV2Pages,
+  adminEventsPages, adminEventsStreamPages, adminUsersPages, bitbucketPages, confluenceAuditPages, confluenceSearchPages, confluenceV2Pages,
   jiraAuditPages, jiraChangelogPages, jiraCommentPages, jiraSearchPages, jiraWorklogUpdatedPages, PageEnd, type Page
 } from '../../../src/connectors/http/paging.js'
 import type { Logger } from 'pino'
@@ -100,6 +100,11 @@ t.test('every paging style runs to the end against the simulator and matches its
   // cursor, stop when next is absent
   const events = await collect(adminEventsPages<{ id: string }>(c.admin, { orgId: sim.handle.orgId, query: { limit: 100 } }))
   t.equal(distinct(events, (e) => e.id).size, after, 'org events (/events)')
+  // cursor carried in links.next (admin users)
+  const users = await collect(adminUsersPages<{ account_id: string }>(c.admin, { orgId: sim.handle.orgId, query: { limit: 10 } }))
+  t.ok(users.length > 1, `${users.length} pages of managed accounts`)
+  t.equal(distinct(users, (u) => u.account_id).size, users.reduce((n, p) => n + p.items.length, 0), 'no account twice')
+  t.equal(users.at(-1)?.end, PageEnd.LastPage)
 
   // nextPageToken by GET and POST
   const jql = 'updated >= "2025-01-01 00:00" ORDER BY updated ASC'
