@@ -51,6 +51,7 @@ declare module 'fastify' {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+const VIEW_COALESCE_MS = 60_000
 const EMAIL = /[^\s/?&=#@]+@[^\s/?&=#@]+\.[A-Za-z]{2,}/g
 
 async function authPlugin (app: FastifyInstance): Promise<void> {
@@ -133,11 +134,18 @@ async function authPlugin (app: FastifyInstance): Promise<void> {
   })
 
   // "Who looked at this data": every successful authenticated read is recorded, unless the route opts out.
+  // The same operator re-reading the same URL within a minute (htmx polling, reloads) is recorded once.
+  const lastViews = new Map<string, number>()
   app.addHook('onResponse', async (request, reply) => {
     // Routes registered before this plugin (health, assets) never had the decorator: undefined, not null.
     const operator = request.operator ?? null
     if (operator === null || request.method !== 'GET' || reply.statusCode >= 400) return
     if (request.routeOptions.config?.operatorLog === false) return
+    const viewKey = `${operator.id} ${request.url}`
+    const now = Date.now()
+    if (now - (lastViews.get(viewKey) ?? 0) < VIEW_COALESCE_MS) return
+    if (lastViews.size >= 10_000) lastViews.clear()
+    lastViews.set(viewKey, now)
     try {
       await app.operatorLog.record({
         action: OperatorAction.View,

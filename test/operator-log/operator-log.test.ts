@@ -57,6 +57,8 @@ t.test('sign-in activity, views and the page', async (t) => {
     t.equal(res.statusCode, 401)
   }
   t.equal((await app.inject({ url: '/?q=someone@example.com', headers: { cookie: session.cookie } })).statusCode, 200)
+  // An immediate re-read of the same URL (a poll, a reload) is not recorded again.
+  t.equal((await app.inject({ url: '/?q=someone@example.com', headers: { cookie: session.cookie, 'hx-request': 'true' } })).statusCode, 200)
   await app.operatorLog.record({ action: 'export', username: 'ivan', ip: '127.0.0.1', outcome: 'success', details: { format: 'csv', rows: 12 } })
   const logout = await app.inject({ method: 'POST', url: '/logout', headers: { cookie: session.cookie }, payload: { _csrf: session.csrfToken } })
   t.equal(logout.statusCode, 303)
