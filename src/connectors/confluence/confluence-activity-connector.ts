@@ -138,9 +138,17 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
     const perItem = await mapLimit(results, opts.concurrency, async (result) => {
       const found = contentRefOf(result)
       if (found === null) return null
+      const modified = parseTime(result.lastModified) ?? parseTime(found.latest.when)
       // A single-version item is fully described by the search hit: skip the versions request.
-      const versions = found.latest.number === 1 ? [found.latest] : await versionsOf(api, found.ref, opts.versionPageSize, ctx.signal)
-      return { found, versions, modified: parseTime(result.lastModified) ?? parseTime(found.latest.when) }
+      if (found.latest.number === 1) return { found, versions: [found.latest], modified }
+      try {
+        return { found, versions: await versionsOf(api, found.ref, opts.versionPageSize, ctx.signal), modified }
+      } catch (err) {
+        // Deleted or restricted since the search: nothing of it can be read now; go on with the page.
+        const status = httpStatusOf(err)
+        if (status !== 404 && status !== 403) throw err
+        return { found, versions: [], modified }
+      }
     })
     for (const item of perItem) {
       if (item === null) continue

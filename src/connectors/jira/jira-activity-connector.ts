@@ -136,12 +136,24 @@ export async function issueDrafts (api: SiteApi, ctx: SyncContext, raw: unknown,
   if (issue === null) return null
   const drafts: EventDraft[] = []
   const since = (value: unknown): boolean => (parseTime(value) ?? -Infinity) >= from
-  for (const history of await fullChangelog(api, issue, asRecord(raw), opts.changelogPageSize, ctx.signal)) {
+  let histories: unknown[]
+  let comments: unknown[]
+  try {
+    histories = await fullChangelog(api, issue, asRecord(raw), opts.changelogPageSize, ctx.signal)
+    comments = await allComments(api, issue, opts.commentPageSize, ctx.signal)
+  } catch (err) {
+    // Deleted or restricted between the search and this read: nothing of it can be read now; go on with the page.
+    const status = httpStatusOf(err)
+    if (status !== 404 && status !== 403) throw err
+    ctx.logger.debug({ issue: issue.key, status }, 'issue no longer readable; skipped')
+    return { issue, drafts }
+  }
+  for (const history of histories) {
     if (!since(asRecord(history).created)) continue
     const draft = mapChangelogHistory(issue, history, ctx.site)
     if (draft !== null) drafts.push(draft)
   }
-  for (const comment of await allComments(api, issue, opts.commentPageSize, ctx.signal)) {
+  for (const comment of comments) {
     const c = asRecord(comment)
     if (since(c.created)) {
       const draft = mapComment(issue, c, 'created', ctx.site)

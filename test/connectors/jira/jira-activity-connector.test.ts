@@ -61,9 +61,50 @@ t.test('JQL bounds are never later than the instant, whatever zone Jira reads th
 })
 
 t.test('hostile faults (5xx bursts, cut JSON, repeated cursors, odd records, expired token): exact after retries', async (t) => {
-  const h = await startHarness(t, HOSTILE_FAULTS)
-  const failed = await runUntilOk(h, createJiraActivityConnector(h.deps))
+  // A fixed clock makes the fault sequence (keyed by request URL) the same on every run of this test.
+  const h = await startHarness(t, HOSTILE_FAULTS, new Date('2026-06-01T00:00:00Z'))
+  const failed = await runUntilOk(h, createJiraActivityConnector(h.deps, { issuePageSize: 20 }))
   t.ok(failed >= 1, 'the expired token failed at least one run')
   await expectExact(t, h)
   t.ok((h.sim.stats().faultsInjected['repeat-cursor'] ?? 0) > 0, 'repeated cursors were served')
+})
+
+t.test('an issue deleted between search and read is skipped; a denied search is unavailable', async (t) => {
+  const now = Date.UTC(2026, 5, 1)
+  const issue = (id: string, key: string, total: number) => ({
+    id, key, fields: { summary: key, updated: new Date(now - 1000).toISOString(), project: { key: key.split('-')[0], projectTypeKey: 'software' } },
+    changelog: { total, histories: [] }
+  })
+  const http404 = Object.assign(new Error('gone'), { details: { status: 404 } })
+  const api = {
+    get: async (path: string): Promise<{ body: unknown }> => {
+      if (path.endsWith('/myself')) return { body: { timeZone: 'UTC' } }
+      if (path.endsWith('/search/jql')) return { body: { issues: [issue('1', 'A-1', 1), issue('2', 'A-2', 0)], isLast: true } }
+      if (path === '/rest/api/3/issue/1/changelog') throw http404
+      if (path === '/rest/api/3/issue/2/comment') return { body: { total: 1, comments: [{ id: '5', created: new Date(now - 5000).toISOString(), updated: new Date(now - 5000).toISOString() }] } }
+      if (path.endsWith('/worklog/updated')) return { body: { values: [], lastPage: true } }
+      throw new Error(`unexpected ${path}`)
+    },
+    postSearch: async () => ({ body: [] })
+  }
+  const stored: string[] = []
+  const { default: pino } = await import('pino')
+  const ctx = {
+    site: (await import('./site-fixture.js')).testSite(),
+    logger: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    now: () => new Date(now),
+    checkpoint: null,
+    ingest: async (drafts: Array<{ source_record_id: string }>) => { stored.push(...drafts.map((d) => d.source_record_id)); return { received: drafts.length, inserted: drafts.length, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 } },
+    commitCheckpoint: async () => {},
+    progress: () => {}
+  }
+  const outcome = await createJiraActivityConnector({ clientFor: () => api as never }).run(ctx as never)
+  t.equal(outcome.availability, 'ok')
+  t.same(stored, ['comment:5'], 'the readable issue still yields its events')
+
+  const denied = { get: async () => { throw Object.assign(new Error('no'), { details: { status: 403 } }) }, postSearch: async () => ({ body: [] }) }
+  const out = await createJiraActivityConnector({ clientFor: () => denied as never }).run(ctx as never)
+  t.equal(out.availability, 'unavailable')
+  t.match(out.reason, /browse projects/)
 })
