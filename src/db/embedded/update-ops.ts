@@ -142,6 +142,23 @@ function checkIdUnchanged (before: Doc, after: Doc): void {
   }
 }
 
+/**
+ * The ingest hot path: an upsert inserting `{$setOnInsert: doc}` (or `$set`) with flat field names becomes that
+ * document itself, without copying it field by field.
+ */
+function freshInsert (seed: Doc, u: Doc): Doc | null {
+  const ops = Object.keys(u)
+  if (ops.length !== 1 || (ops[0] !== '$setOnInsert' && ops[0] !== '$set')) return null
+  const spec = u[ops[0]] as Doc
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return null
+  for (const k in spec) if (k.includes('.') || k.startsWith('$')) return null
+  for (const k in seed) {
+    if (!(k in spec)) return null
+    if (!valuesEqual(seed[k], spec[k])) return null
+  }
+  return spec
+}
+
 export interface UpdateOutcome { doc: Doc; changed: boolean }
 
 /** Applies `u` (operators, a replacement, or a pipeline) to a stored (frozen) document, returning a new one. */
@@ -164,7 +181,11 @@ export function applyUpdate (stored: Doc, u: Doc | Doc[], isInsert: boolean, arr
   let changed: boolean
   let doc: Doc
   try {
-    if (canUseNative(u)) {
+    const fresh = isInsert ? freshInsert(stored, u) : null
+    if (fresh !== null) {
+      doc = fresh
+      changed = true
+    } else if (canUseNative(u)) {
       doc = { ...stored }
       changed = nativeApply(doc, u, isInsert)
     } else {
