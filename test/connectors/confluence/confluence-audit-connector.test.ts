@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createConfluenceAuditConnector } from '../../../src/connectors/confluence/confluence-audit-connector.js'
 import { DAY_MS } from '../../../src/connectors/jira/site-api.js'
-import { startHarness } from '../jira/sync-harness.js'
+import { HOSTILE_FAULTS, runUntilOk, startHarness } from '../jira/sync-harness.js'
 import { testSite } from '../jira/site-fixture.js'
 
 const window = (now: Date): [Date, Date] => [new Date(now.getTime() - 364 * DAY_MS), now]
@@ -39,4 +39,12 @@ t.test('configuration: a classic Jira token also serves Confluence', async (t) =
   t.equal(connector.notConfiguredReason(testSite(null, { confluenceApiToken: null })), null)
   t.equal(connector.notConfiguredReason(testSite(null, { confluenceApiToken: null, jiraApiToken: null })), 'No Confluence API token configured')
   t.equal(connector.notConfiguredReason({ ...testSite(), baseUrls: { ...testSite().baseUrls, confluence: null } }), 'No Confluence site configured')
+})
+
+t.test('hostile faults (odd records drop optional fields or add new ones): exact after retries, no duplicates', async (t) => {
+  const h = await startHarness(t, HOSTILE_FAULTS, new Date('2026-06-01T00:00:00Z'))
+  await runUntilOk(h, createConfluenceAuditConnector(h.deps, { pageSize: 10 }))
+  const [from, to] = window(h.sim.clock.now())
+  t.equal(await h.count('confluence-audit', from, to), h.sim.groundTruth(from, to)['confluence-audit'])
+  t.equal(await h.duplicates('confluence-audit'), 0)
 })

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createJiraAuditConnector, jiraAuditQuery } from '../../../src/connectors/jira/jira-audit-connector.js'
 import { DAY_MS } from '../../../src/connectors/jira/site-api.js'
-import { startHarness } from './sync-harness.js'
+import { HOSTILE_FAULTS, runUntilOk, startHarness } from './sync-harness.js'
 import { testSite } from './site-fixture.js'
 
 const window = (now: Date): [Date, Date] => [new Date(now.getTime() - 364 * DAY_MS), now]
@@ -65,4 +65,14 @@ t.test('not configured without a Jira token; 403 means unavailable with the reas
   const outcome = await h.run(denied)
   t.equal(outcome.availability, 'unavailable')
   t.match(outcome.reason, /Administer Jira/)
+})
+
+t.test('hostile faults (5xx bursts, cut JSON, odd records, expired token): exact after retries', async (t) => {
+  const h = await startHarness(t, HOSTILE_FAULTS, new Date('2026-06-01T00:00:00Z'))
+  await runUntilOk(h, createJiraAuditConnector(h.deps, { pageSize: 10 }))
+  const [from, to] = window(h.sim.clock.now())
+  const truth = h.sim.groundTruth(from, to)
+  t.equal(await h.count('jira-audit', from, to), truth['jira-audit'])
+  t.equal(await h.count('jsm-audit', from, to), truth['jsm-audit'])
+  t.ok((h.sim.stats().faultsInjected['record-quirk'] ?? 0) > 0, 'odd records were served')
 })
