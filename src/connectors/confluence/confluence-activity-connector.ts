@@ -110,6 +110,8 @@ export function createConfluenceActivityConnector (deps: AtlassianConnectorDeps,
   }
 }
 
+interface SearchPage { sent: string | null, next: string | null, count: number, drafts: EventDraft[], pageMax: number | null, repeated: boolean }
+
 async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOptions): Promise<RunOutcome> {
   const runStart = ctx.now().getTime()
   const floor = runStart - RETENTION_MS
@@ -122,7 +124,6 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
   const totals = { pages: 0, records: 0, inserted: 0 }
   const cql = activityCql(from)
   ctx.progress({ window: formatWindow(from, runStart) })
-  interface SearchPage { sent: string | null, next: string | null, count: number, drafts: EventDraft[], pageMax: number | null, repeated: boolean }
   // Reads one search page and the versions of its hits; no state is touched until the page is ingested.
   const readPage = async (sent: string | null): Promise<SearchPage> => {
     throwIfAborted(ctx.signal)
