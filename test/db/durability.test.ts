@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { MongoClient } from 'mongodb'
+import { Double, Long, MongoClient } from 'mongodb'
 import { readRunningStore, startEmbeddedStore } from '../../src/db/embedded/index.js'
 
 const storeModule = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '../../src/db/embedded/index.ts')).href
@@ -44,6 +44,10 @@ t.test('every acknowledged write survives kill -9', async (t) => {
   for (let i = 0; i < 50; i++) { await c.insertOne({ _id: `one-${i}`, v: i }); acked.add(`one-${i}`) }
   await c.bulkWrite(Array.from({ length: 500 }, (_, i) => ({ updateOne: { filter: { _id: `bulk-${i}` }, update: { $setOnInsert: { v: 1000 + i } }, upsert: true } })), { ordered: false })
   for (let i = 0; i < 500; i++) acked.add(`bulk-${i}`)
+  // Ingest's shape: the whole document (with _id first) in $setOnInsert; journaled from the client's bytes.
+  const when = new Date('2025-01-02T03:04:05.678Z')
+  await c.bulkWrite(Array.from({ length: 300 }, (_, i) => ({ updateOne: { filter: { _id: `ingest-${i}` }, update: { $setOnInsert: { _id: `ingest-${i}`, v: 2000 + i, when, big: Long.fromString('9007199254740993'), ratio: new Double(0.25), nested: { a: [1, 'x', null] } } as never }, upsert: true } })), { ordered: false })
+  for (let i = 0; i < 300; i++) acked.add(`ingest-${i}`)
   await c.updateOne({ _id: 'one-0' }, { $set: { v: -1 } })
   await c.deleteOne({ _id: 'one-1' })
   acked.delete('one-1')
@@ -65,6 +69,11 @@ t.test('every acknowledged write survives kill -9', async (t) => {
   t.notOk(ids.has('one-1'), 'acknowledged delete stays deleted')
   t.equal((await back.findOne({ _id: 'one-0' }))?.v, -1, 'acknowledged update is back')
   t.same((await back.listIndexes().toArray()).map((i) => i.name), ['_id_', 'v_1'], 'indexes are back')
+  const ingested = await back.findOne({ _id: 'ingest-7' }, { promoteLongs: false, promoteValues: false }) as Record<string, unknown> | null
+  t.ok(ingested !== null && ingested.when instanceof Date && ingested.when.getTime() === Date.parse('2025-01-02T03:04:05.678Z'))
+  t.ok(ingested?.big instanceof Long && ingested.big.toString() === '9007199254740993')
+  t.ok(ingested?.ratio instanceof Double && ingested.ratio.value === 0.25)
+  t.same(((await back.findOne({ _id: 'ingest-8' })) as Record<string, unknown> | null)?.nested, { a: [1, 'x', null] })
   await t.rejects(back.insertOne({ _id: 'dup', v: 3 }), { code: 11000 }, 'unique index is enforced after recovery')
 })
 

@@ -2,6 +2,7 @@
 import { Aggregator, Query } from 'mingo'
 import { Long, ObjectId } from 'bson'
 import type { Collection } from './collection.js'
+import { firstKey, RAW, subDocument } from './bson-raw.js'
 import { CommandError, commandError } from './errors.js'
 import type { Engine } from './engine.js'
 import type { CursorManager } from './cursors.js'
@@ -84,7 +85,15 @@ function matchingDocs (c: Collection | undefined, filter: Doc, multi: boolean, s
 
 interface UpdateResult { n: number; nModified: number; upsertedId?: unknown; doc?: Doc; before?: Doc }
 
-function updateOne (engine: Engine, db: string, coll: string, q: Doc, u: Doc | Doc[], opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc; collation?: Doc }): UpdateResult {
+/** The client's bytes for an upserted document when the update inserted its `$setOnInsert`/`$set` value as is. */
+function rawOfInserted (statement: Buffer, u: Doc, doc: Doc): Buffer | undefined {
+  const op = Object.keys(u)[0] as string
+  if (u[op] !== doc) return undefined
+  const sub = subDocument(statement, ['u', op])
+  return sub !== null && firstKey(sub) === '_id' ? sub : undefined
+}
+
+function updateOne (engine: Engine, db: string, coll: string, q: Doc, u: Doc | Doc[], opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc; collation?: Doc; raw?: Buffer }): UpdateResult {
   if (opts.multi && !Array.isArray(u) && !isOperatorUpdate(u)) throw commandError('FailedToParse', 'multi update is not supported for replacement-style update')
   let c = engine.collection(db, coll, false)
   const matches = matchingDocs(c, q, opts.multi, opts.sort, opts.collation)
@@ -93,14 +102,17 @@ function updateOne (engine: Engine, db: string, coll: string, q: Doc, u: Doc | D
     c = engine.collection(db, coll, true) as Collection
     const seed = seedFromFilter(q)
     let doc: Doc
-    if (Array.isArray(u) || isOperatorUpdate(u)) doc = applyUpdate(seed, u, true, opts.arrayFilters).doc
-    else {
+    let raw: Buffer | undefined
+    if (Array.isArray(u) || isOperatorUpdate(u)) {
+      doc = applyUpdate(seed, u, true, opts.arrayFilters).doc
+      if (opts.raw !== undefined) raw = rawOfInserted(opts.raw, u as Doc, doc)
+    } else {
       doc = { ...(u as Doc) }
       if (doc._id === undefined && seed._id !== undefined) doc = { _id: seed._id, ...doc }
     }
     if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc }
     else if (Object.keys(doc)[0] !== '_id') { const { _id, ...rest } = doc; doc = { _id, ...rest } }
-    const stored = engine.insertNew(c, doc)
+    const stored = engine.insertNew(c, doc, raw)
     return { n: 1, nModified: 0, upsertedId: stored._id, doc: stored }
   }
   let nModified = 0
@@ -130,6 +142,8 @@ function update (cmd: Doc, db: string, { engine }: CommandContext): Doc {
       const opts: Parameters<typeof updateOne>[5] = { multi: op.multi === true, upsert: op.upsert === true }
       if (op.arrayFilters !== undefined) opts.arrayFilters = op.arrayFilters as Doc[]
       if (op.collation !== undefined) opts.collation = op.collation as Doc
+      const raw = (op as { [RAW]?: Buffer })[RAW]
+      if (raw !== undefined) opts.raw = raw
       const r = updateOne(engine, db, coll, (op.q ?? {}) as Doc, op.u as Doc, opts)
       n += r.n; nModified += r.nModified
       if (r.upsertedId !== undefined) upserted.push({ index: i, _id: r.upsertedId })

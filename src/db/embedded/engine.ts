@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { Logger } from 'pino'
 import { Collection } from './collection.js'
 import { commandError } from './errors.js'
-import { Journal, journalName, listGenerations, readFrames, snapshotName, writeSnapshot, type JournalRecord } from './journal.js'
+import { framePutRaw, Journal, journalName, listGenerations, readFrames, snapshotName, writeSnapshot, type JournalRecord } from './journal.js'
 import type { IndexSpec } from './sorted-index.js'
 import type { Doc } from './values.js'
 
@@ -154,9 +154,11 @@ export class Engine {
     return stored
   }
 
-  insertNew (c: Collection, doc: Doc): Doc {
+  /** `raw`: the client's BSON bytes for exactly this document, journaled as they are. */
+  insertNew (c: Collection, doc: Doc, raw?: Buffer): Doc {
     const stored = c.insertNew(doc)
-    this.log({ op: 'put', db: c.db, c: c.name, d: stored })
+    if (raw !== undefined && !this.replaying && this.journal !== null) this.journal.appendFrame(framePutRaw(c.db, c.name, raw))
+    else this.log({ op: 'put', db: c.db, c: c.name, d: stored })
     return stored
   }
 

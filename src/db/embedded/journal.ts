@@ -20,6 +20,24 @@ export function frame (rec: JournalRecord): Buffer {
   return out
 }
 
+/** Frames `{op: 'put', db, c, d}` around a document's existing BSON bytes (no re-serialisation). */
+export function framePutRaw (db: string, c: string, raw: Buffer): Buffer {
+  const head = BSON.serialize({ op: 'put', db, c })
+  // head without its trailing 0x00, then element 'd' (type 3) holding raw, then the closing 0x00.
+  const bodyLen = head.length - 1 + 1 + 2 + raw.length + 1
+  const out = Buffer.allocUnsafe(HEADER + bodyLen)
+  let o = HEADER
+  out.writeInt32LE(bodyLen, o)
+  out.set(head.subarray(4, head.length - 1), o + 4); o += head.length - 1
+  out[o++] = 3; out[o++] = 0x64; out[o++] = 0
+  raw.copy(out, o); o += raw.length
+  out[o] = 0
+  const body = out.subarray(HEADER)
+  out.writeUInt32LE(bodyLen, 0)
+  out.writeUInt32LE(crc32(body), 4)
+  return out
+}
+
 /** Reads framed records; stops at the first torn or corrupt record and reports the valid length. */
 export function readFrames (buf: Buffer, onRecord: (rec: JournalRecord) => void): number {
   let off = 0
@@ -71,7 +89,10 @@ export class Journal {
 
   /** Queues a record; it is durable once the promise from `commit()` resolves. */
   append (rec: JournalRecord): void {
-    const f = frame(rec)
+    this.appendFrame(frame(rec))
+  }
+
+  appendFrame (f: Buffer): void {
     this.pending.push(f)
     this.bytes += f.length
   }

@@ -1,6 +1,7 @@
 // MongoDB wire protocol framing: OP_QUERY (legacy handshake) → OP_REPLY, and OP_MSG both ways.
 import { BSON } from 'bson'
 import type { Doc } from './values.js'
+import { RAW } from './bson-raw.js'
 
 export const OpCode = Object.freeze({ Reply: 1, Query: 2004, Msg: 2013, Compressed: 2012 } as const)
 export const MsgFlags = Object.freeze({ ChecksumPresent: 1, MoreToCome: 2, ExhaustAllowed: 1 << 16 } as const)
@@ -37,7 +38,10 @@ export function parseMessage (buf: Buffer): ParsedMessage {
         const docs: Doc[] = []
         while (p < stop) {
           const len = buf.readInt32LE(p)
-          docs.push(BSON.deserialize(buf.subarray(p, p + len), COMMAND_DESERIALIZE) as Doc)
+          const raw = buf.subarray(p, p + len)
+          const doc = BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+          Object.defineProperty(doc, RAW, { value: raw })
+          docs.push(doc)
           p += len
         }
         sequences.push([id, docs])
