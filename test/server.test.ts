@@ -12,7 +12,8 @@ interface Run { code: number | null, signal: NodeJS.Signals | null, stdout: stri
 function runServer (env: Record<string, string>, onLine?: (line: string, proc: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [...process.execArgv, serverEntry], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      // Keep the loader's settings (TS_NODE_*, TAP_*); drop any ATLASLENS_* of the outer shell.
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ATLASLENS_'))), ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let stdout = ''
