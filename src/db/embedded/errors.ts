@@ -3,7 +3,6 @@ import createError from '@fastify/error'
 
 export const StoreLocked = createError('ATL_STORE_LOCKED', 'Data directory %s is in use by another store process (pid %s)', 500)
 export const StoreOptionsInvalid = createError('ATL_STORE_OPTIONS_INVALID', 'Embedded store options are invalid: %s', 500)
-export const StoreJournalCorrupt = createError('ATL_STORE_JOURNAL_CORRUPT', 'Embedded store journal %s is unreadable: %s', 500)
 
 /** An error the wire layer turns into `{ok: 0, errmsg, code, codeName}`. */
 export class CommandError extends Error {
@@ -33,12 +32,8 @@ export const Codes = Object.freeze({
   ImmutableField: [66, 'ImmutableField'],
   InvalidNamespace: [73, 'InvalidNamespace'],
   InvalidIdField: [53, 'InvalidIdField'],
-  IndexNotFoundForCollMod: [27, 'IndexNotFound'],
-  Location: [16020, 'Location16020'],
   DuplicateKey: [11000, 'DuplicateKey'],
-  InternalError: [1, 'InternalError'],
-  ConflictingUpdateOperators: [40, 'ConflictingUpdateOperators'],
-  FailedToParseUpdate: [9, 'FailedToParse']
+  InternalError: [1, 'InternalError']
 } as const)
 export type CodeName = keyof typeof Codes
 

@@ -1,6 +1,6 @@
 // Durability: an append-only journal (framed BSON records, group-committed with one fdatasync per tick),
 // replayed at start, and compacted in the background into a snapshot written beside it.
-import { promises as fsp, openSync, closeSync, readFileSync, existsSync, fsyncSync } from 'node:fs'
+import { promises as fsp, openSync, closeSync, fsyncSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import path from 'node:path'
 import { BSON } from 'bson'
@@ -188,8 +188,4 @@ export async function writeSnapshot (dir: string, gen: number, records: Iterable
 export function syncDir (dir: string): void {
   // fsync on the directory persists the rename on Linux; best effort on filesystems that refuse it.
   try { const fd = openSync(dir, 'r'); try { fsyncSync(fd) } finally { closeSync(fd) } } catch {}
-}
-
-export function readFileIfExists (file: string): Buffer | null {
-  return existsSync(file) ? readFileSync(file) : null
 }
