@@ -58,3 +58,28 @@ export function firstKey (doc: Buffer): string | null {
   if (doc.readInt32LE(0) <= 5) return null
   return doc.toString('utf8', 5, cstringEnd(doc, 5))
 }
+
+/** Top-level element spans of a raw document: name → [elementStart, valueStart, elementEnd, type]. */
+export function elements (doc: Buffer): Map<string, [number, number, number, number]> {
+  const out = new Map<string, [number, number, number, number]>()
+  const len = doc.readInt32LE(0)
+  let pos = 4
+  while (pos < len - 1) {
+    const type = doc[pos] as number
+    const nameEnd = cstringEnd(doc, pos + 1)
+    const valueAt = nameEnd + 1
+    const end = valueAt + valueSize(doc, type, valueAt)
+    out.set(doc.toString('utf8', pos + 1, nameEnd), [pos, valueAt, end, type])
+    pos = end
+  }
+  return out
+}
+
+/** The same document without one top-level element. */
+export function withoutElement (doc: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(doc.length - (end - start))
+  doc.copy(out, 0, 0, start)
+  doc.copy(out, start, end)
+  out.writeInt32LE(out.length, 0)
+  return out
+}

@@ -3,6 +3,7 @@ import { Aggregator, Query } from 'mingo'
 import { Long, ObjectId } from 'bson'
 import type { Collection } from './collection.js'
 import { firstKey, RAW, subDocument } from './bson-raw.js'
+import { U_KEYS } from './wire-protocol.js'
 import { CommandError, commandError } from './errors.js'
 import type { Engine } from './engine.js'
 import type { CursorManager } from './cursors.js'
@@ -93,10 +94,16 @@ function rawOfInserted (statement: Buffer, u: Doc, doc: Doc): Buffer | undefined
   return sub !== null && firstKey(sub) === '_id' ? sub : undefined
 }
 
-function updateOne (engine: Engine, db: string, coll: string, q: Doc, u: Doc | Doc[], opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc; collation?: Doc; raw?: Buffer }): UpdateResult {
-  if (opts.multi && !Array.isArray(u) && !isOperatorUpdate(u)) throw commandError('FailedToParse', 'multi update is not supported for replacement-style update')
+function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () => Doc | Doc[], opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc; collation?: Doc; raw?: Buffer; onlyOnInsert?: boolean }): UpdateResult {
   let c = engine.collection(db, coll, false)
   const matches = matchingDocs(c, q, opts.multi, opts.sort, opts.collation)
+  // An existing document and an update that only has $setOnInsert: nothing to do (and no need to decode it).
+  if (matches.length > 0 && opts.onlyOnInsert === true) {
+    const m = matches[matches.length - 1] as Doc
+    return { n: matches.length, nModified: 0, doc: m, before: m }
+  }
+  const u = getU()
+  if (opts.multi && !Array.isArray(u) && !isOperatorUpdate(u)) throw commandError('FailedToParse', 'multi update is not supported for replacement-style update')
   if (matches.length === 0) {
     if (!opts.upsert) return { n: 0, nModified: 0 }
     c = engine.collection(db, coll, true) as Collection
@@ -144,7 +151,9 @@ function update (cmd: Doc, db: string, { engine }: CommandContext): Doc {
       if (op.collation !== undefined) opts.collation = op.collation as Doc
       const raw = (op as { [RAW]?: Buffer })[RAW]
       if (raw !== undefined) opts.raw = raw
-      const r = updateOne(engine, db, coll, (op.q ?? {}) as Doc, op.u as Doc, opts)
+      const uKeys = (op as { [U_KEYS]?: string[] })[U_KEYS]
+      if (uKeys !== undefined && uKeys.length === 1 && uKeys[0] === '$setOnInsert') opts.onlyOnInsert = true
+      const r = updateOne(engine, db, coll, (op.q ?? {}) as Doc, () => op.u as Doc, opts)
       n += r.n; nModified += r.nModified
       if (r.upsertedId !== undefined) upserted.push({ index: i, _id: r.upsertedId })
     } catch (err) {
@@ -195,7 +204,7 @@ function findAndModify (cmd: Doc, db: string, { engine }: CommandContext): Doc {
   if (sort !== undefined) opts.sort = sort
   if (cmd.arrayFilters !== undefined) opts.arrayFilters = cmd.arrayFilters as Doc[]
   if (cmd.collation !== undefined) opts.collation = cmd.collation as Doc
-  const r = updateOne(engine, db, coll, q, cmd.update as Doc, opts)
+  const r = updateOne(engine, db, coll, q, () => cmd.update as Doc, opts)
   const lastErrorObject: Doc = { n: r.n, updatedExisting: r.n > 0 && r.upsertedId === undefined }
   if (r.upsertedId !== undefined) lastErrorObject.upserted = r.upsertedId
   const value = cmd.new === true ? r.doc : (r.upsertedId !== undefined ? null : r.before)

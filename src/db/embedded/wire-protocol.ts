@@ -1,7 +1,7 @@
 // MongoDB wire protocol framing: OP_QUERY (legacy handshake) → OP_REPLY, and OP_MSG both ways.
 import { BSON } from 'bson'
 import type { Doc } from './values.js'
-import { RAW } from './bson-raw.js'
+import { elements, RAW, withoutElement } from './bson-raw.js'
 
 export const OpCode = Object.freeze({ Reply: 1, Query: 2004, Msg: 2013, Compressed: 2012 } as const)
 export const MsgFlags = Object.freeze({ ChecksumPresent: 1, MoreToCome: 2, ExhaustAllowed: 1 << 16 } as const)
@@ -39,7 +39,7 @@ export function parseMessage (buf: Buffer): ParsedMessage {
         while (p < stop) {
           const len = buf.readInt32LE(p)
           const raw = buf.subarray(p, p + len)
-          const doc = BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+          const doc = id === 'updates' ? lazyUpdateStatement(raw) : BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
           Object.defineProperty(doc, RAW, { value: raw })
           docs.push(doc)
           p += len
@@ -66,6 +66,30 @@ export function parseMessage (buf: Buffer): ParsedMessage {
     return { requestId, opCode, flags: 0, command, db: ns.split('.')[0] ?? 'admin', legacy: true }
   }
   throw new Error(`unsupported opCode ${opCode}`)
+}
+
+/** Names of an update statement's top-level `u` operators, read without decoding their values. */
+export const U_KEYS = Symbol('atlaslens.updateKeys')
+
+/**
+ * An update statement whose `u` is decoded only when first read: an upsert of `{$setOnInsert: doc}` that finds
+ * its document already stored never needs `doc` (the common case when ingest re-reads a page).
+ */
+function lazyUpdateStatement (raw: Buffer): Doc {
+  const els = elements(raw)
+  const u = els.get('u')
+  if (u === undefined || u[3] !== 3) return BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+  const [start, valueAt, end] = u
+  const doc = BSON.deserialize(withoutElement(raw, start, end), COMMAND_DESERIALIZE) as Doc
+  const uRaw = raw.subarray(valueAt, end)
+  let decoded: Doc | undefined
+  Object.defineProperty(doc, 'u', {
+    enumerable: true,
+    configurable: true,
+    get: () => (decoded ??= BSON.deserialize(uRaw, COMMAND_DESERIALIZE) as Doc)
+  })
+  Object.defineProperty(doc, U_KEYS, { value: [...elements(uRaw).keys()] })
+  return doc
 }
 
 let nextResponseId = 1
