@@ -1,8 +1,9 @@
 // End-to-end connector figures (not assertions): the in-process simulator (no faults) → real connectors and read-only
 // clients → scheduler → ingest → embedded store. Then, in the same run, the raw driver's unordered bulk upsert of the
 // same final documents into an identically indexed collection, as the baseline.
-// Run: npm run build && node bench/connector-bench.mjs [--full] [--events N]   (default 100k events; --full = 1M)
-// CPU figures are for the whole process, which also hosts the simulator and the embedded store.
+// Run: npm run build && node bench/connector-bench.mjs [--full] [--events N] [--sim-main-thread]
+//   (default 100k events; --full = 1M). The simulator runs in a worker thread unless --sim-main-thread.
+// CPU figures are for the whole process (all threads), which also hosts the simulator and the embedded store.
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,6 +12,7 @@ import { MongoClient } from 'mongodb'
 import pino from 'pino'
 import { startEmbeddedStore } from '../dist/db/embedded/index.js'
 import { startSimulator, DEFAULT_CREDENTIALS } from '../dist/simulator/index.js'
+import { startSimulatorInWorker } from '../dist/simulator/simulator-worker.js'
 import { createFieldCipher, createBlindIndex } from '../dist/crypto/field-cipher.js'
 import { createIngest } from '../dist/events/ingest.js'
 import { ensureEventIndexes } from '../dist/events/event-indexes.js'
@@ -23,6 +25,8 @@ import { createScheduler } from '../dist/scheduler/scheduler.js'
 
 const argv = process.argv.slice(2)
 const full = argv.includes('--full')
+// Default: the simulator runs in a worker thread of this process, so the main thread measures AtlasLens alone.
+const simOnMain = argv.includes('--sim-main-thread')
 const eventsArg = argv.indexOf('--events')
 const TARGET = eventsArg >= 0 ? Number(argv[eventsArg + 1]) : full ? 1_000_000 : 100_000
 const RETENTION_SECONDS = 31_536_000
@@ -45,7 +49,7 @@ const client = await MongoClient.connect(store.uri)
 const db = client.db(`bench_${randomBytes(4).toString('hex')}`)
 const logger = pino({ level: 'silent' })
 const now = new Date(Date.now() - 60_000)
-const sim = await startSimulator({ seed: 11, size: { people: Math.max(50, Math.round(TARGET / 500)), events: TARGET }, guard: true, faults: 'none', now })
+const sim = await (simOnMain ? startSimulator : startSimulatorInWorker)({ seed: 11, size: { people: Math.max(50, Math.round(TARGET / 500)), events: TARGET }, guard: true, faults: 'none', now })
 
 try {
   const key = randomBytes(32).toString('base64url') + '='
@@ -85,9 +89,9 @@ try {
   })
   await scheduler.init()
 
-  const truth = sim.handle.groundTruth(new Date(now.getTime() - (RETENTION_SECONDS - 86_400) * 1000), now)
+  const truth = await sim.handle.groundTruth(new Date(now.getTime() - (RETENTION_SECONDS - 86_400) * 1000), now)
   const expected = Object.values(truth).reduce((a, b) => a + b, 0)
-  console.log(`simulator: ${expected} records in the retention window (target ${TARGET}); sources ${JSON.stringify(truth)}`)
+  console.log(`simulator (${simOnMain ? 'main thread' : 'worker thread'}): ${expected} records in the retention window (target ${TARGET}); sources ${JSON.stringify(truth)}`)
 
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
