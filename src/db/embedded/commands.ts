@@ -126,7 +126,7 @@ function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () =
   let last: Doc | undefined
   let before: Doc | undefined
   for (const m of matches) {
-    const { doc, changed } = applyUpdate(m, u, false, opts.arrayFilters)
+    const { doc, changed } = applyUpdate(m, u, false, opts.arrayFilters, q)
     before = m
     if (changed) { last = engine.put(c as Collection, doc); nModified++ } else last = m
   }

@@ -162,7 +162,7 @@ function freshInsert (seed: Doc, u: Doc): Doc | null {
 export interface UpdateOutcome { doc: Doc; changed: boolean }
 
 /** Applies `u` (operators, a replacement, or a pipeline) to a stored (frozen) document, returning a new one. */
-export function applyUpdate (stored: Doc, u: Doc | Doc[], isInsert: boolean, arrayFilters?: Doc[]): UpdateOutcome {
+export function applyUpdate (stored: Doc, u: Doc | Doc[], isInsert: boolean, arrayFilters?: Doc[], query?: Doc): UpdateOutcome {
   if (Array.isArray(u)) {
     const out = new Aggregator(u).run([deepClone(stored)])[0] as Doc
     checkIdUnchanged(stored, out)
@@ -191,7 +191,8 @@ export function applyUpdate (stored: Doc, u: Doc | Doc[], isInsert: boolean, arr
     } else {
       const { $setOnInsert, ...rest } = u
       doc = deepClone(stored)
-      const paths = Object.keys(rest).length > 0 ? mingoUpdate(doc, rest as never, arrayFilters as never) : []
+      // The query goes along so the positional `$` operator can find its array element.
+      const paths = Object.keys(rest).length > 0 ? mingoUpdate(doc, rest as never, arrayFilters as never, query as never) : []
       changed = paths.length > 0
       if (isInsert && $setOnInsert !== undefined) changed = nativeApply(doc, { $set: $setOnInsert }, true) || changed
     }
