@@ -1,7 +1,10 @@
 // Administrative commands and concurrency: hello, ping, buildInfo, listCollections, drop, dropDatabase, many clients.
 import t from 'tap'
 import { MongoClient } from 'mongodb'
+import { connect } from 'node:net'
+import { once } from 'node:events'
 import { startTestMongo } from '../helpers/mongo-for-tests.js'
+import { startEmbeddedStore } from '../../src/db/embedded/index.js'
 
 t.test('hello, ping, buildInfo, listCollections, create, drop, dropDatabase', async (t) => {
   const { db, client } = await startTestMongo(t)
@@ -45,4 +48,18 @@ t.test('concurrent clients see each other\'s writes and unique keys hold under c
   t.equal((await db.collection('counter').findOne({ _id: 'n' } as never))?.v, 80, 'no lost increments')
   const reads = await Promise.all(clients.map((c) => c.db(dbName).collection('shared').countDocuments()))
   t.same(reads, [25, 25, 25, 25])
+})
+
+t.test('embedded store: a malformed wire message closes that connection; the store keeps serving', async (t) => {
+  const store = await startEmbeddedStore({ dataDir: t.testdir(), port: 0 })
+  const client = await MongoClient.connect(store.uri)
+  t.teardown(async () => { await client.close(); await store.close() })
+  const sock = connect(store.port, '127.0.0.1')
+  await once(sock, 'connect')
+  const bad = Buffer.alloc(26)
+  bad.writeInt32LE(26, 0); bad.writeInt32LE(1, 4); bad.writeInt32LE(0, 8); bad.writeInt32LE(2013, 12); bad.writeUInt32LE(0, 16); bad[20] = 9
+  sock.write(bad)
+  await once(sock, 'close')
+  t.pass('connection closed')
+  t.equal((await client.db('x').command({ ping: 1 })).ok, 1)
 })

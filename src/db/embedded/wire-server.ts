@@ -66,7 +66,8 @@ export class WireServer {
         const reply = this.handle(msg, ctx)
         chain = chain.then(async () => {
           const out = await reply
-          if (out !== null && !socket.destroyed) socket.write(out)
+          if (out === 'close') socket.destroy()
+          else if (out !== null && !socket.destroyed) socket.write(out)
         })
       }
     })
@@ -75,11 +76,12 @@ export class WireServer {
   }
 
   /** Runs the command synchronously (so concurrent clients see a serial order), then awaits durability. */
-  private async handle (buf: Buffer, ctx: CommandContext): Promise<Buffer | null> {
+  private async handle (buf: Buffer, ctx: CommandContext): Promise<Buffer | null | 'close'> {
     let parsed
     try { parsed = parseMessage(buf) } catch (err) {
-      this.logger?.warn({ err }, 'embedded store could not parse a wire message')
-      return null
+      // The client would wait forever for a reply it will never get: drop the connection instead.
+      this.logger?.warn({ err }, 'embedded store could not parse a wire message; closing the connection')
+      return 'close'
     }
     const { command, db, requestId, legacy, flags } = parsed
     const name = Object.keys(command)[0] ?? ''
