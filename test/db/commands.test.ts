@@ -53,7 +53,6 @@ t.test('concurrent clients see each other\'s writes and unique keys hold under c
 t.test('embedded store: a malformed wire message closes that connection; the store keeps serving', async (t) => {
   const store = await startEmbeddedStore({ dataDir: t.testdir(), port: 0 })
   const client = await MongoClient.connect(store.uri)
-  t.teardown(async () => { await client.close(); await store.close() })
   const sock = connect(store.port, '127.0.0.1')
   await once(sock, 'connect')
   const bad = Buffer.alloc(26)
@@ -62,4 +61,6 @@ t.test('embedded store: a malformed wire message closes that connection; the sto
   await once(sock, 'close')
   t.pass('connection closed')
   t.equal((await client.db('x').command({ ping: 1 })).ok, 1)
+  await client.close()
+  await store.close()
 })

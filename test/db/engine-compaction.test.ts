@@ -25,11 +25,12 @@ t.test('writes racing a compaction all survive a reopen', async (t) => {
 
   const again = new Engine(dir)
   await again.open()
-  t.teardown(() => again.close())
   const back = again.collection('db', 'c', false) as Collection
   t.equal(back.docs.size, 2000 - 7)
   t.equal(back.getById('r1-1')?.changed, true)
   t.equal(back.getById('r3-0'), undefined)
   t.same([...back.indexes.keys()], ['n_1'])
   t.throws(() => again.put(back, { _id: 'new', n: 5 }), { code: 11000 })
+  // Closed here, not in a teardown: tap removes the test directory before running teardowns.
+  await again.close()
 })
