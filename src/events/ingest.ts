@@ -66,7 +66,7 @@ export function createIngest (opts: IngestOptions): Ingest {
       seen.add(event._id)
       batch.push(event)
       if (actor && draft.actor) {
-        observations.push({ hint: draft.actor, site: event.site, product: event.product, at: event.occurred_at, active: true })
+        observations.push({ hint: draft.actor, site: event.site, product: event.product, at: event.occurred_at, active: true, normalised: actor })
       }
       const m = draft.membership
       if (m && typeof m.group === 'string' && typeof m.account_id === 'string') {

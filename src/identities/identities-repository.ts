@@ -20,6 +20,8 @@ export interface IdentityObservation {
   at: Date
   /** True when the observation is the account acting (an event), which bumps last_active for the product. */
   active: boolean
+  /** normaliseHint(hint), when the caller already has it (ingest resolves actors first): not normalised twice. */
+  normalised?: NormalisedHint
 }
 
 /** What the directory connector hands over: the org/Jira user list, current state. */
@@ -232,9 +234,9 @@ export function createIdentitiesRepository (opts: IdentitiesRepositoryOptions) {
 
   /** Upserts every identity seen in a batch with one bulkWrite; returns the account ids touched. */
   async function observe (observations: IdentityObservation[]): Promise<number> {
-    const normalised = []
+    const normalised: Array<IdentityObservation & { normalised: NormalisedHint }> = []
     for (const o of observations) {
-      const n = normaliseHint(o.hint)
+      const n = o.normalised ?? normaliseHint(o.hint)
       if (n) normalised.push({ ...o, normalised: n })
     }
     const merged = merge(normalised)
