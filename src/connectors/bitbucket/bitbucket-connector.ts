@@ -20,6 +20,8 @@ export interface BitbucketConnectorDeps {
   pageSize?: number
   /** How far behind each watermark a run starts re-reading, for late-arriving records. */
   overlapMs?: number
+  /** Repositories walked at once (each repository's streams stay in order); the client's limiter still applies. */
+  repoConcurrency?: number
 }
 
 export const BitbucketStream = Object.freeze({ Commits: 'commits', PullRequests: 'pullrequests', Activity: 'activity' } as const)
@@ -102,6 +104,7 @@ function segment (value: string): string {
 export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connector {
   const pageSize = deps.pageSize ?? 50
   const overlapMs = deps.overlapMs ?? 60 * 60 * 1000
+  const repoConcurrency = Math.max(1, deps.repoConcurrency ?? 3)
 
   return {
     source: SourceId.BitbucketActivity,
@@ -116,23 +119,31 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
       const checkpoint = readBitbucketCheckpoint(ctx.checkpoint)
       const report = (): void => ctx.progress({ pages: outcome.pages, records: outcome.records, inserted: outcome.inserted })
 
-      let repeated = 0
-      const getPage = async (path: string, query: Query | undefined): Promise<{ values: unknown[], next: string | null }> => {
+      // One counter per walk (repositories are walked concurrently).
+      const getPage = async (path: string, query: Query | undefined, repeats: { n: number }): Promise<{ values: unknown[], next: string | null }> => {
         throwIfAborted(ctx.signal)
         const page = asRecord(await api.get(path, query, { signal: ctx.signal }))
         const next = asString(page.next)
         // Re-reading a repeated page is harmless (upserts); following it forever is not.
-        repeated = next !== null && next === path ? repeated + 1 : 0
-        if (repeated > MAX_REPEATED_NEXT) throw new BitbucketPagingStuckError(path.replace(/\?.*$/, ''))
+        repeats.n = next !== null && next === path ? repeats.n + 1 : 0
+        if (repeats.n > MAX_REPEATED_NEXT) throw new BitbucketPagingStuckError(path.replace(/\?.*$/, ''))
         return { values: asArray(page.values), next: next === '' ? null : next }
+      }
+      // Concurrent walks share one checkpoint document: commits are chained so an older snapshot never lands last.
+      let committing: Promise<void> = Promise.resolve()
+      const commit = async (): Promise<void> => {
+        const next = committing.then(async () => await ctx.commitCheckpoint(checkpoint as unknown as Record<string, unknown>))
+        committing = next.catch(() => {})
+        await next
       }
 
       // Repositories first, every page: a repository list is small enough to hold.
       const repos: Array<{ ref: RepoRef, slug: string }> = []
       let reposPath: string | null = `/repositories/${segment(workspace)}`
       let reposQuery: Query | undefined = { pagelen: 100 }
+      const reposRepeats = { n: 0 }
       while (reposPath !== null) {
-        const page = await getPage(reposPath, reposQuery)
+        const page = await getPage(reposPath, reposQuery, reposRepeats)
         outcome.pages++
         for (const raw of page.values) {
           const ref = repoRefOf(raw)
@@ -164,8 +175,9 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
         let newest = state.resume?.newest ?? null
         let ordered = true
         let previous: number | null = null
+        const repeats = { n: 0 }
         for (;;) {
-          const page = await getPage(path, query)
+          const page = await getPage(path, query, repeats)
           outcome.pages++
           outcome.records += page.values.length
           const drafts: EventDraft[] = []
@@ -185,7 +197,11 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
             const draft = spec.map(item)
             if (draft !== null) drafts.push(draft)
           }
-          if (drafts.length > 0) outcome.inserted += (await ctx.ingest(drafts)).inserted
+          if (drafts.length > 0) {
+            // Awaited first: `x += await y` would read x before the wait and drop other lanes' counts.
+            const { inserted } = await ctx.ingest(drafts)
+            outcome.inserted += inserted
+          }
           if (first !== null && last !== null && first < last) ordered = false
           // An unordered listing is walked to its end: stopping early could skip records.
           const reachedWatermark = ordered && oldest !== null && oldest < since
@@ -197,7 +213,7 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
           } else {
             state.resume = { next: page.next as string, newest }
           }
-          await ctx.commitCheckpoint(checkpoint as unknown as Record<string, unknown>)
+          await commit()
           report()
           if (done) return
           path = page.next as string
@@ -205,7 +221,7 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
         }
       }
 
-      for (const { ref, slug } of repos) {
+      const walkRepo = async ({ ref, slug }: { ref: RepoRef, slug: string }): Promise<void> => {
         const prCreated = new Map<string, number>()
         const base = `/repositories/${segment(workspace)}/${segment(slug)}`
         await walk(ref, {
@@ -239,6 +255,23 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
           map: (item) => mapPullRequestActivity(item, ref, ctx.site, (id) => prCreated.get(id))
         })
       }
+      // A few repositories at a time: a run is otherwise one long chain of round trips, each waiting on the last.
+      let nextRepo = 0
+      let failed = false
+      const lane = async (): Promise<void> => {
+        while (!failed && nextRepo < repos.length) {
+          const repo = repos[nextRepo++] as { ref: RepoRef, slug: string }
+          try {
+            await walkRepo(repo)
+          } catch (err) {
+            failed = true // the other lanes stop at their next repository
+            throw err
+          }
+        }
+      }
+      const lanes = await Promise.allSettled(Array.from({ length: Math.min(repoConcurrency, repos.length) }, lane))
+      const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected')
+      if (rejected) throw rejected.reason
       ctx.progress({ window: null })
       return outcome
     }
