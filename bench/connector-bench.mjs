@@ -111,6 +111,7 @@ try {
   const stored = await db.collection('events').countDocuments({})
   await scheduler.close()
   await clients.close()
+  const simStats = await sim.handle.stats()
 
   const cpuS = secs(cpu.user + cpu.system)
   const eps = stored / (wallMs / 1000)
@@ -119,6 +120,7 @@ try {
   console.log(`  wall time         ${(wallMs / 1000).toFixed(1)} s`)
   console.log(`  events/s          ${eps.toFixed(0)}`)
   console.log(`  CPU-s / 100k      ${(cpuS / (stored / 100_000)).toFixed(2)}  (process total ${cpuS.toFixed(1)} s, includes simulator and store)`)
+  console.log(`  HTTP requests     ${simStats.requests}  (${(stored / simStats.requests).toFixed(0)} events per request)`)
   console.log(`  peak RSS          ${mb(Math.max(peakRss, process.resourceUsage().maxRSS * 1024))}`)
   for (const s of states) console.log(`    ${s.source.padEnd(20)} ${String(s.last_run?.records ?? 0).padStart(8)} records ${String(s.last_run?.pages ?? 0).padStart(6)} pages ${((s.last_run?.duration_ms ?? 0) / 1000).toFixed(1).padStart(7)} s`)
 
