@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // A real browser against a listening app: login, an htmx Sync now that polls only while the run is active,
 // a CSP that the page itself never violates, and an expired session on an htmx request landing on /login.
 import t from 'tap'
