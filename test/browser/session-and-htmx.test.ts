@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // A real browser against a listening app: login, an htmx Sync now that polls only while the run is active,
 // a CSP that the page itself never violates, and an expired session on an htmx request landing on /login.
 import t from 'tap'
