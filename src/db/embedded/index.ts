@@ -1,11 +1,12 @@
 // Public entry of the embedded MongoDB-compatible store: start it on a data directory, get a mongodb:// URI back.
-import { promises as fsp } from 'node:fs'
-import path from 'node:path'
+// By default the store runs in a worker thread owned by the calling process (its CPU work stays off the caller's
+// event loop); `inline: true` runs it on the caller's thread.
+import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
-import { CursorManager } from './cursors.js'
-import { Engine } from './engine.js'
-import { StoreLocked, StoreOptionsInvalid } from './errors.js'
-import { WireServer } from './wire-server.js'
+import { readRunningStore, runStore, storeSettings, type StoreSettings } from './store-inline.js'
+import type { SerializedError, StoreWorkerData, StoreWorkerMessage } from './store-worker.js'
+
+export { readRunningStore }
 
 export interface EmbeddedStoreOptions {
   dataDir: string
@@ -14,6 +15,8 @@ export interface EmbeddedStoreOptions {
   /** How often the TTL monitor runs (mongod: 60 s). */
   ttlIntervalMs?: number
   logger?: Logger
+  /** Run on the caller's thread instead of a worker thread (the standalone CLI has nothing else to do). */
+  inline?: boolean
 }
 
 export interface EmbeddedStore {
@@ -24,92 +27,93 @@ export interface EmbeddedStore {
   close(): Promise<void>
 }
 
-const LOCK_FILE = 'store.lock'
-const INFO_FILE = 'store.json'
+// Compiled code starts dist/…/store-worker.js; tests run the sources through tap's TypeScript loader, which
+// workers inherit with process.execArgv, so the .ts entry is started there.
+const workerEntry = new URL(import.meta.url.endsWith('.ts') ? './store-worker.ts' : './store-worker.js', import.meta.url)
 
-function pidAlive (pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+const ENTRY_FLAGS = new Set(['-e', '--eval', '-p', '--print', '--input-type'])
+const LOADER_FLAGS = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r', '--conditions', '-C'])
+
+/** Workers inherit the caller's node options, but a caller started with `-e SRC`/`--input-type` would turn the
+ * worker's module into an eval'd script: then keep only the loader options (an explicit list must also avoid
+ * per-process flags such as --expose-gc, which Worker rejects). */
+function workerExecArgv (): string[] | undefined {
+  const argv = process.execArgv
+  if (!argv.some((a) => ENTRY_FLAGS.has(a.split('=')[0] as string))) return undefined
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    const flag = a.split('=')[0] as string
+    if (!LOADER_FLAGS.has(flag) && flag !== '--enable-source-maps' && flag !== '--no-warnings') continue
+    out.push(a)
+    if (LOADER_FLAGS.has(a) && i + 1 < argv.length) out.push(argv[++i] as string)
+  }
+  return out
 }
 
-async function acquireLock (dataDir: string): Promise<string> {
-  const file = path.join(dataDir, LOCK_FILE)
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await fsp.writeFile(file, String(process.pid), { flag: 'wx' })
-      return file
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const owner = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim())
-      if (Number.isInteger(owner) && owner > 0 && pidAlive(owner)) throw new StoreLocked(dataDir, String(owner))
-      // A stale lock left by a killed process: take it over.
-      await fsp.rm(file, { force: true })
-    }
-  }
-  throw new StoreLocked(dataDir, 'unknown')
+function revive (e: SerializedError): Error {
+  const err = new Error(e.message) as Error & { code?: unknown; statusCode?: unknown }
+  err.name = e.name
+  if (e.stack !== undefined) err.stack = e.stack
+  if (e.code !== undefined) err.code = e.code
+  if (e.statusCode !== undefined) err.statusCode = e.statusCode
+  return err
 }
 
-/** The running store for a data directory ({pid, port}), or null if none is alive. */
-export async function readRunningStore (dataDir: string): Promise<{ pid: number; port: number } | null> {
-  try {
-    const info = JSON.parse(await fsp.readFile(path.join(dataDir, INFO_FILE), 'utf8')) as { pid?: unknown; port?: unknown }
-    if (typeof info.pid !== 'number' || typeof info.port !== 'number') return null
-    return pidAlive(info.pid) ? { pid: info.pid, port: info.port } : null
-  } catch {
-    return null
-  }
+function storeHandle (port: number, close: () => Promise<void>): EmbeddedStore {
+  return { uri: `mongodb://127.0.0.1:${port}`, port, close }
+}
+
+function startWorker (settings: StoreSettings, logger: Logger | undefined): Promise<EmbeddedStore> {
+  const data: StoreWorkerData = { settings, minLevel: logger === undefined ? null : logger.levelVal }
+  const worker = new Worker(workerEntry, { workerData: data, execArgv: workerExecArgv() })
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve))
+  return new Promise<EmbeddedStore>((resolve, reject) => {
+    let started = false
+    let closing: Promise<void> | null = null
+    let closeWaiter: { resolve: () => void; reject: (err: Error) => void } | null = null
+    worker.on('message', (msg: StoreWorkerMessage) => {
+      switch (msg.type) {
+        case 'log':
+          logger?.[msg.level](msg.obj, msg.msg)
+          break
+        case 'ready':
+          started = true
+          resolve(storeHandle(msg.port, () => {
+            closing ??= new Promise<void>((res, rej) => {
+              closeWaiter = { resolve: res, reject: rej }
+              worker.postMessage({ type: 'close' })
+            }).then(async () => { await exited })
+            return closing
+          }))
+          break
+        case 'failed':
+          reject(revive(msg.error))
+          break
+        case 'closed':
+          closeWaiter?.resolve()
+          break
+        case 'close-failed':
+          closeWaiter?.reject(revive(msg.error))
+          break
+      }
+    })
+    worker.on('error', (err) => {
+      if (!started) reject(err)
+      else if (closeWaiter !== null) closeWaiter.reject(err)
+      else logger?.error({ err }, 'embedded store worker failed')
+    })
+    void exited.then((code) => {
+      if (!started) reject(new Error(`embedded store worker exited (code ${code}) before it was ready`))
+      else if (closeWaiter === null) logger?.error({ code }, 'embedded store worker exited unexpectedly')
+      else closeWaiter.reject(new Error(`embedded store worker exited (code ${code}) before it closed`))
+    })
+  })
 }
 
 export async function startEmbeddedStore (opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
-  if (typeof opts.dataDir !== 'string' || opts.dataDir.length === 0) throw new StoreOptionsInvalid('dataDir is required')
-  const ttlIntervalMs = opts.ttlIntervalMs ?? 60_000
-  if (!(ttlIntervalMs > 0)) throw new StoreOptionsInvalid('ttlIntervalMs must be positive')
-  const dataDir = path.resolve(opts.dataDir)
-  await fsp.mkdir(dataDir, { recursive: true })
-  const lockFile = await acquireLock(dataDir)
-  const logger = opts.logger
-  const engine = new Engine(dataDir, logger)
-  const cursors = new CursorManager()
-  const server = new WireServer(engine, cursors, logger)
-  let ttlTimer: NodeJS.Timeout | null = null
-  try {
-    await engine.open()
-    const port = await server.listen(opts.port ?? 0)
-    cursors.start()
-    ttlTimer = setInterval(() => {
-      try {
-        const removed = engine.runTtl()
-        if (removed > 0) {
-          engine.commit().catch((err: unknown) => logger?.error({ err }, 'embedded store TTL journal write failed'))
-          logger?.debug({ removed }, 'embedded store TTL pass removed expired documents')
-        }
-      } catch (err) {
-        logger?.error({ err }, 'embedded store TTL pass failed')
-      }
-    }, ttlIntervalMs)
-    ttlTimer.unref()
-    const infoFile = path.join(dataDir, INFO_FILE)
-    await fsp.writeFile(infoFile, JSON.stringify({ pid: process.pid, port }))
-    let closing: Promise<void> | null = null
-    return {
-      uri: `mongodb://127.0.0.1:${port}`,
-      port,
-      close () {
-        closing ??= (async () => {
-          if (ttlTimer !== null) clearInterval(ttlTimer)
-          await server.close()
-          cursors.stop()
-          await engine.close()
-          await fsp.rm(infoFile, { force: true })
-          await fsp.rm(lockFile, { force: true })
-        })()
-        return closing
-      }
-    }
-  } catch (err) {
-    if (ttlTimer !== null) clearInterval(ttlTimer)
-    await server.close().catch(() => {})
-    await engine.close().catch(() => {})
-    await fsp.rm(lockFile, { force: true })
-    throw err
-  }
+  const settings = storeSettings(opts)
+  if (opts.inline !== true) return await startWorker(settings, opts.logger)
+  const store = await runStore(settings, opts.logger)
+  return storeHandle(store.port, () => store.close())
 }

@@ -19,7 +19,8 @@ export async function main (argv: string[]): Promise<void> {
     process.exitCode = 2
     return
   }
-  const opts: Parameters<typeof startEmbeddedStore>[0] = { dataDir, port: Number(values.port), logger }
+  // The standalone process has nothing else to do on its main thread, so no worker.
+  const opts: Parameters<typeof startEmbeddedStore>[0] = { dataDir, port: Number(values.port), logger, inline: true }
   if (values['ttl-interval-ms'] !== undefined) opts.ttlIntervalMs = Number(values['ttl-interval-ms'])
   const store = await startEmbeddedStore(opts)
   logger.info({ uri: store.uri, dataDir },
