@@ -47,10 +47,6 @@ export function registerErrorHandlers (app: FastifyInstance): void {
     }
     const code = error.validation !== undefined ? 'ATL_VALIDATION' : (error.code ?? (status >= 500 ? 'ATL_INTERNAL' : 'ATL_BAD_REQUEST'))
     const message = status >= 500 ? HIDDEN_MESSAGE : error.message
-    if (status === 429 || status === 503) {
-      const retryAfter = reply.getHeader('retry-after')
-      if (retryAfter !== undefined) reply.header('Retry-After', retryAfter)
-    }
     return sendError(request, reply, errorBody(request, status, code, message))
   })
 
