@@ -26,19 +26,26 @@ export class Collection {
     const stored = normaliseForStorage(doc) as Doc
     const key = valueKey(stored._id)
     const old = this.docs.get(key)
+    // Keys are computed once per index: for the unique checks, then to insert (or to compare with the old keys).
+    const keys: string[][] = []
+    for (const ix of this.indexes.values()) keys.push(ix.keysFor(stored))
     if (check) {
       if (Array.isArray(stored._id)) throw commandError('InvalidIdField', 'The \'_id\' value cannot be of type array')
+      let n = 0
       for (const ix of this.indexes.values()) {
+        const ks = keys[n++] as string[]
         if (ix.spec.unique !== true) continue
-        for (const k of ix.keysFor(stored)) {
-          const other = ix.idsWithKey(k).find((id) => id !== key)
-          if (other !== undefined) throw this.duplicate(ix, k)
+        for (const k of ks) {
+          if (ix.idsWithKey(k).some((id) => id !== key)) throw this.duplicate(ix, ix.tupleOf(stored, k) ?? [])
         }
       }
     }
-    if (old !== undefined) this.unindex(old, key)
     this.docs.set(key, stored)
-    for (const ix of this.indexes.values()) for (const k of ix.keysFor(stored)) ix.insert(k.concat([key]))
+    let n = 0
+    for (const ix of this.indexes.values()) {
+      const ks = keys[n++] as string[]
+      if (old !== undefined) ix.replace(key, ix.keysFor(old), ks); else for (const k of ks) ix.insert(k, key)
+    }
     return stored
   }
 
@@ -59,7 +66,7 @@ export class Collection {
   }
 
   private unindex (doc: Doc, key: string): void {
-    for (const ix of this.indexes.values()) for (const k of ix.keysFor(doc)) { k.push(key); ix.remove(k) }
+    for (const ix of this.indexes.values()) for (const k of ix.keysFor(doc)) ix.remove(k, key)
   }
 
   getById (id: unknown): Doc | undefined { return this.docs.get(valueKey(id)) }
@@ -78,8 +85,8 @@ export class Collection {
     const ix = new SortedIndex(spec)
     for (const [key, doc] of this.docs) {
       for (const k of ix.keysFor(doc)) {
-        if (check && spec.unique === true && ix.idsWithKey(k).some((id) => id !== key)) throw this.duplicate(ix, k)
-        ix.insert(k.concat([key]))
+        if (check && spec.unique === true && ix.idsWithKey(k).some((id) => id !== key)) throw this.duplicate(ix, ix.tupleOf(doc, k) ?? [])
+        ix.insert(k, key)
       }
     }
     this.indexes.set(spec.name, ix)
@@ -131,12 +138,12 @@ export class Collection {
     } else if (plan.index !== null) {
       const seen = plan.index.multikey || plan.scans.length > 1 ? new Set<string>() : null
       outer: for (const s of plan.scans) {
-        for (const e of plan.index.scan(s.lo, s.loInc, s.hi, s.hiInc, plan.dir)) {
+        for (const id of plan.index.scan(s.lo, s.loInc, s.hi, s.hiInc, plan.dir)) {
           if (seen !== null) {
-            if (seen.has(plan.index.idOf(e))) continue
-            seen.add(plan.index.idOf(e))
+            if (seen.has(id)) continue
+            seen.add(id)
           }
-          if (!consider(this.docs.get(plan.index.idOf(e)))) break outer
+          if (!consider(this.docs.get(id))) break outer
         }
       }
     } else {

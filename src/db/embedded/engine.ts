@@ -197,9 +197,8 @@ export class Engine {
           const min = new Date(-8.64e15)
           const desc = ix.dirs[0] === -1
           const ids = new Set<string>()
-          for (const e of ix.scan(desc ? [cutoff] : [min], true, desc ? [min] : [cutoff], true, 1)) {
-            if (e[0] instanceof Date && e[0].getTime() <= cutoff.getTime()) ids.add(ix.idOf(e))
-          }
+          // Both bounds are Dates, so the range holds only Date keys (an array of dates expires with its earliest).
+          for (const id of ix.scan(desc ? [cutoff] : [min], true, desc ? [min] : [cutoff], true, 1)) ids.add(id)
           for (const id of ids) {
             const doc = c.docs.get(id)
             if (doc !== undefined && this.remove(c, doc._id)) removed++
