@@ -256,3 +256,33 @@ t.test('keysFor: multikey fan-out, sparse, partial, replace', async (t) => {
   t.same(ix.idsWithKey(ix.encode(['c', 1])), ['d1'], 'new key present')
   t.equal(ix.size, 2)
 })
+
+t.test('random inserts and removes keep chunks and their last keys consistent', async (t) => {
+  const ix = new SortedIndex({ name: 'churn', key: { a: -1 } })
+  const live = new Map<string, string>()
+  let bad = 0
+  for (let step = 0; step < 20000; step++) {
+    // Phases: grow, then empty whole key ranges (so chunks disappear), then grow again.
+    const removing = step % 5000 > 3000 && live.size > 0
+    if (!removing) {
+      const id = `i${step}`
+      const k = ix.encode([int(300)])
+      ix.insert(k, id); live.set(id, k)
+    } else {
+      const [id, k] = [...live.entries()][int(Math.min(live.size, 50))] as [string, string]
+      if (!ix.remove(k, id)) bad++
+      live.delete(id)
+    }
+  }
+  const want = [...live.entries()].sort((x, y) => strCmp(x[1], y[1]) || strCmp(x[0], y[0])).map(([id]) => id)
+  t.same([...ix.scan(undefined, true, undefined, true, 1)], want, 'full scan in (key, id) order')
+  t.same([...ix.scan(undefined, true, undefined, true, -1)], want.slice().reverse())
+  for (let v = 0; v < 300; v += 7) {
+    const k = ix.encode([v])
+    const ids = [...live.entries()].filter(([, x]) => x === k).map(([id]) => id).sort()
+    t.same(ix.idsWithKey(k), ids, `ids with key ${v}`) || bad++
+    t.same([...ix.scan([v], true, [v], true, 1)], ids, `scan of ${v}`) || bad++
+  }
+  t.equal(ix.size, live.size)
+  t.equal(bad, 0)
+})

@@ -17,13 +17,18 @@ export interface IndexSpec {
 /** Parallel arrays: keys[i] is the encoded key of the document whose map key is ids[i]. */
 interface Chunk { keys: string[]; ids: string[] }
 
-const CHUNK = 512
+// Small chunks: an insert shifts at most 2 * CHUNK pointers; the chunk search is a binary search over lastKeys.
+const CHUNK = 128
 
 export class SortedIndex {
   readonly spec: IndexSpec
   readonly fields: string[]
   readonly dirs: number[]
   private chunks: Chunk[] = [{ keys: [], ids: [] }]
+  // Each chunk's last entry, beside the chunks: the chunk search then touches one array and the key strings only
+  // (at a million entries it is bound by cache misses, not by comparisons).
+  private lastKeys: string[] = ['']
+  private lastIds: string[] = ['']
   private readonly partial: Matcher | null
   private readonly scratch: unknown[]
   size = 0
@@ -95,16 +100,21 @@ export class SortedIndex {
   }
 
   private findChunk (key: string, id: string): number {
-    const chunks = this.chunks
-    let lo = 0; let hi = chunks.length - 1
+    const lastKeys = this.lastKeys
+    let lo = 0; let hi = lastKeys.length - 1
     while (lo < hi) {
       const mid = (lo + hi) >> 1
-      const ch = chunks[mid] as Chunk
-      const last = ch.keys.length - 1
-      const k = ch.keys[last] as string
-      if (k < key || (k === key && (ch.ids[last] as string) < id)) lo = mid + 1; else hi = mid
+      const k = lastKeys[mid] as string
+      if (k < key || (k === key && (this.lastIds[mid] as string) < id)) lo = mid + 1; else hi = mid
     }
     return lo
+  }
+
+  private setLast (ci: number): void {
+    const ch = this.chunks[ci] as Chunk
+    const n = ch.keys.length
+    this.lastKeys[ci] = n > 0 ? ch.keys[n - 1] as string : ''
+    this.lastIds[ci] = n > 0 ? ch.ids[n - 1] as string : ''
   }
 
   private static lowerIn (ch: Chunk, key: string, id: string): number {
@@ -129,6 +139,12 @@ export class SortedIndex {
       this.chunks.splice(ci, 1,
         { keys: ch.keys.slice(0, CHUNK), ids: ch.ids.slice(0, CHUNK) },
         { keys: ch.keys.slice(CHUNK), ids: ch.ids.slice(CHUNK) })
+      this.lastKeys.splice(ci, 0, '')
+      this.lastIds.splice(ci, 0, '')
+      this.setLast(ci)
+      this.setLast(ci + 1)
+    } else if (i === ch.keys.length - 1) {
+      this.setLast(ci)
     }
   }
 
@@ -140,7 +156,13 @@ export class SortedIndex {
     ch.keys.splice(i, 1)
     ch.ids.splice(i, 1)
     this.size--
-    if (ch.keys.length === 0 && this.chunks.length > 1) this.chunks.splice(ci, 1)
+    if (ch.keys.length === 0 && this.chunks.length > 1) {
+      this.chunks.splice(ci, 1)
+      this.lastKeys.splice(ci, 1)
+      this.lastIds.splice(ci, 1)
+    } else if (i === ch.keys.length) {
+      this.setLast(ci)
+    }
     return true
   }
 
@@ -151,7 +173,7 @@ export class SortedIndex {
     for (const k of newKeys) if (!oldKeys.includes(k)) this.insert(k, id)
   }
 
-  clear (): void { this.chunks = [{ keys: [], ids: [] }]; this.size = 0 }
+  clear (): void { this.chunks = [{ keys: [], ids: [] }]; this.lastKeys = ['']; this.lastIds = ['']; this.size = 0 }
 
   /** Document keys of the entries whose key equals `key` (for unique checks). */
   idsWithKey (key: string): string[] {
@@ -170,12 +192,11 @@ export class SortedIndex {
 
   /** The first chunk whose last key is >= `from`. */
   private firstChunkFrom (from: string): number {
-    const chunks = this.chunks
-    let a = 0; let b = chunks.length - 1
+    const lastKeys = this.lastKeys
+    let a = 0; let b = lastKeys.length - 1
     while (a < b) {
       const m = (a + b) >> 1
-      const keys = (chunks[m] as Chunk).keys
-      if ((keys[keys.length - 1] as string) < from) a = m + 1; else b = m
+      if ((lastKeys[m] as string) < from) a = m + 1; else b = m
     }
     return a
   }
