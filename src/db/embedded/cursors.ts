@@ -1,12 +1,17 @@
-// Server-side cursors: remaining results held by reference, handed out in batches, reaped after idle timeout.
+// Server-side cursors: remaining results held by reference (stored documents as their bytes, decoded one batch
+// at a time), handed out in batches, reaped after idle timeout.
 import { BSON, Long } from 'bson'
+import { decode, type StoredDoc } from './stored-doc.js'
 import type { Doc } from './values.js'
+
+/** A result: a computed document, or a stored one (its bytes as a Latin-1 string). */
+export type CursorItem = Doc | StoredDoc
 
 const MAX_BATCH_BYTES = 15 * 1024 * 1024
 const DEFAULT_FIRST_BATCH = 101
 export const CURSOR_TIMEOUT_MS = 10 * 60 * 1000
 
-interface OpenCursor { ns: string; docs: Doc[]; pos: number; project: ((d: Doc) => Doc) | null; lastUsed: number }
+interface OpenCursor { ns: string; docs: readonly CursorItem[]; pos: number; project: ((d: Doc) => Doc) | null; lastUsed: number }
 
 export class CursorManager {
   private readonly open = new Map<bigint, OpenCursor>()
@@ -33,10 +38,11 @@ export class CursorManager {
     const out: Doc[] = []
     let bytes = 0
     while (c.pos < c.docs.length && out.length < max) {
-      const raw = c.docs[c.pos] as Doc
+      const item = c.docs[c.pos] as CursorItem
+      const raw = typeof item === 'string' ? decode(item) : item
       const d = c.project !== null ? c.project(raw) : raw
       if (max === Infinity || out.length > 0) {
-        bytes += BSON.calculateObjectSize(d)
+        bytes += typeof item === 'string' && c.project === null ? item.length : BSON.calculateObjectSize(d)
         if (bytes > MAX_BATCH_BYTES && out.length > 0) break
       }
       out.push(d)
@@ -46,7 +52,7 @@ export class CursorManager {
   }
 
   /** First batch; registers a cursor only if results remain. */
-  first (ns: string, docs: Doc[], project: ((d: Doc) => Doc) | null, batchSize: number | undefined, singleBatch = false): Doc {
+  first (ns: string, docs: readonly CursorItem[], project: ((d: Doc) => Doc) | null, batchSize: number | undefined, singleBatch = false): Doc {
     const c: OpenCursor = { ns, docs, pos: 0, project, lastUsed: Date.now() }
     const firstBatch = this.take(c, batchSize ?? DEFAULT_FIRST_BATCH)
     let id = 0n

@@ -129,7 +129,7 @@ const fieldStats = new Map<string, { tries: number; hits: number }>()
  * Shares short repeated strings (site, product, operation, actor ids) across stored documents to save memory.
  * Per field name it learns whether values repeat; fields of unique values (summaries, ids) stop being looked up.
  */
-function intern (field: string, s: string): string {
+export function intern (field: string, s: string): string {
   if (s.length > INTERN_MAX) return s
   let st = fieldStats.get(field)
   if (st === undefined) { st = { tries: 0, hits: 0 }; fieldStats.set(field, st) }

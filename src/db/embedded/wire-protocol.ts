@@ -39,9 +39,13 @@ export function parseMessage (buf: Buffer): ParsedMessage {
         while (p < stop) {
           const len = buf.readInt32LE(p)
           const raw = buf.subarray(p, p + len)
-          const doc = id === 'updates' ? lazyUpdateStatement(raw) : BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
-          Object.defineProperty(doc, RAW, { value: raw })
-          docs.push(doc)
+          if (id === 'documents') {
+            docs.push(new RawDocument(raw) as unknown as Doc)
+          } else {
+            const doc = id === 'updates' ? lazyUpdateStatement(raw) : BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+            Object.defineProperty(doc, RAW, { value: raw })
+            docs.push(doc)
+          }
           p += len
         }
         sequences.push([id, docs])
@@ -66,6 +70,15 @@ export function parseMessage (buf: Buffer): ParsedMessage {
     return { requestId, opCode, flags: 0, command, db: ns.split('.')[0] ?? 'admin', legacy: true }
   }
   throw new Error(`unsupported opCode ${opCode}`)
+}
+
+/**
+ * An inserted document from a document sequence, left undecoded: the insert command stores these bytes as they are
+ * (they live in the message buffer, so they must be copied or consumed before the handler returns).
+ */
+export class RawDocument {
+  constructor (readonly bytes: Buffer) {}
+  decode (): Doc { return BSON.deserialize(this.bytes, COMMAND_DESERIALIZE) as Doc }
 }
 
 /** Names of an update statement's top-level `u` operators, read without decoding their values. */
