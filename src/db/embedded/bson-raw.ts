@@ -13,6 +13,9 @@ function cstringEnd (buf: Buffer, pos: number): number {
   return end
 }
 
+/** Size in bytes of the value of type `type` starting at `pos`. */
+export function elementValueSize (buf: Buffer, type: number, pos: number): number { return valueSize(buf, type, pos) }
+
 function valueSize (buf: Buffer, type: number, pos: number): number {
   switch (type) {
     case 1: case 9: case 17: case 18: return 8
@@ -107,7 +110,7 @@ function decodeElement (buf: Buffer, start: number, end: number, name: string): 
 function decodeValue (buf: Buffer, type: number, start: number, valueAt: number, end: number, name: string): unknown {
   switch (type) {
     case 1: return buf.readDoubleLE(valueAt)
-    case 2: return buf.toString('utf8', valueAt + 4, end - 1)
+    case 2: return utf8Slice(buf, valueAt + 4, end - 1)
     case 7: return new ObjectId(Uint8Array.prototype.slice.call(buf, valueAt, valueAt + 12))
     case 8: return buf[valueAt] === 1
     case 9: return new Date(buf.readInt32LE(valueAt + 4) * 4294967296 + buf.readUInt32LE(valueAt))
@@ -117,34 +120,63 @@ function decodeValue (buf: Buffer, type: number, start: number, valueAt: number,
   }
 }
 
+// Node's Buffer has these (Buffer#toString dispatches to them); calling them directly skips argument handling.
+interface Slices { utf8Slice: (start: number, end: number) => string; latin1Write: (s: string, offset: number) => number }
+export function utf8Slice (buf: Buffer, start: number, end: number): string { return (buf as unknown as Slices).utf8Slice(start, end) }
+export function latin1Write (buf: Buffer, s: string): number { return (buf as unknown as Slices).latin1Write(s, 0) }
+
+/** Field names as UTF-8 bytes, to find elements by comparing bytes (no string per element name). */
+interface NameTable { names: string[]; bytes: Buffer[]; maxLen: number }
+const tables = new WeakMap<ReadonlySet<string>, NameTable>()
+
+function tableFor (names: ReadonlySet<string>): NameTable {
+  let t = tables.get(names)
+  if (t === undefined) {
+    const list = [...names]
+    const bytes = list.map((n) => Buffer.from(n, 'utf8'))
+    t = { names: list, bytes, maxLen: Math.max(0, ...bytes.map((b) => b.length)) }
+    tables.set(names, t)
+  }
+  return t
+}
+
+function nameIndex (doc: Buffer, start: number, end: number, t: NameTable): number {
+  const len = end - start
+  if (len > t.maxLen) return -1
+  outer: for (let i = 0; i < t.bytes.length; i++) {
+    const b = t.bytes[i] as Buffer
+    if (b.length !== len) continue
+    for (let j = 0; j < len; j++) if (b[j] !== doc[start + j]) continue outer
+    return i
+  }
+  return -1
+}
+
 /**
  * Decodes only the named top-level fields of a raw document (a dotted path needs its first segment here: the whole
- * top-level value is decoded, so arrays along the path fan out as usual). Absent fields stay absent.
+ * top-level value is decoded, so arrays along the path fan out as usual). Absent fields stay absent; the scan stops
+ * once every named field was found. Pass the same Set object each time: its byte table is cached.
  */
 export function readFields (doc: Buffer, names: ReadonlySet<string>): Doc {
   const out: Doc = {}
+  const t = tableFor(names)
   const len = doc.readInt32LE(0)
-  let want = names.size
+  let want = t.names.length
   let pos = 4
   while (pos < len - 1 && want > 0) {
     const type = doc[pos] as number
-    const nameEnd = cstringEnd(doc, pos + 1)
+    let nameEnd = pos + 1
+    while (doc[nameEnd] !== 0) { if (nameEnd >= len) throw new Error('unterminated cstring'); nameEnd++ }
     const valueAt = nameEnd + 1
     const end = valueAt + valueSize(doc, type, valueAt)
-    // Latin-1 decoding is cheaper than UTF-8 and equal for ASCII names (nearly all of them).
-    const name = doc.toString(isAscii(doc, pos + 1, nameEnd) ? 'latin1' : 'utf8', pos + 1, nameEnd)
-    if (names.has(name) && !(name in out)) {
-      out[name] = decodeValue(doc, type, pos, valueAt, end, name)
-      want--
+    const i = nameIndex(doc, pos + 1, nameEnd, t)
+    if (i >= 0) {
+      const name = t.names[i] as string
+      if (!(name in out)) { out[name] = decodeValue(doc, type, pos, valueAt, end, name); want-- }
     }
     pos = end
   }
   return out
-}
-
-function isAscii (buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if ((buf[i] as number) > 0x7f) return false
-  return true
 }
 
 /** The raw bytes of each top-level element, by name, in document order. */

@@ -2,7 +2,7 @@
 import { Aggregator, Query } from 'mingo'
 import { Long, ObjectId } from 'bson'
 import type { Collection } from './collection.js'
-import { documentOf, elementBytes, encodeElement, firstKey, RAW, readFields, subDocument } from './bson-raw.js'
+import { documentOf, elementBytes, elementValueSize, encodeElement, firstKey, RAW, readFields, subDocument } from './bson-raw.js'
 import { RawDocument, U_KEYS } from './wire-protocol.js'
 import { CommandError, commandError } from './errors.js'
 import type { Engine } from './engine.js'
@@ -13,7 +13,7 @@ import { pathFields } from './needed-fields.js'
 import { makeProjector, type Plan } from './query-planner.js'
 import type { IndexSpec } from './sorted-index.js'
 import { applyUpdate, isOperatorUpdate, seedFromFilter } from './update-ops.js'
-import { getPath, toNumber, valueKey, type Doc } from './values.js'
+import { getPath, toNumber, valueKey, valuesEqual, type Doc } from './values.js'
 
 export interface CommandContext { engine: Engine; cursors: CursorManager; connectionId: number; startedAt: Date }
 type Handler = (cmd: Doc, db: string, ctx: CommandContext) => Doc
@@ -102,8 +102,6 @@ function matchingDocs (c: Collection | undefined, filter: Doc, multi: boolean, s
 
 interface UpdateResult { n: number; nModified: number; upsertedId?: unknown; doc?: () => Doc; before?: () => Doc }
 
-const ID_ONLY = new Set(['_id'])
-
 /**
  * The document an upsert of `{$setOnInsert: X}` with a plain equality filter inserts, built from the client's bytes
  * of X without decoding it: _id (from X, the filter or a new ObjectId), then the filter's other fields (X's element
@@ -116,25 +114,65 @@ function upsertBytes (statement: Buffer, q: Doc): Buffer | null {
   if (x === null) return null
   const qKeys = Object.keys(q)
   for (const k of qKeys) if (k.startsWith('$') || k.includes('.') || !isScalarId(q[k]) || q[k] === null) return null
-  const els = elementBytes(x)
-  const byName = new Map<string, Buffer>()
-  for (const [name, b] of els) {
-    if (name.startsWith('$') || name.includes('.') || byName.has(name)) return null
-    byName.set(name, b)
+  const others = qKeys.filter((k) => k !== '_id')
+  const otherNames = others.map((k) => Buffer.from(k, 'utf8'))
+  const otherSpans: Array<[number, number] | undefined> = others.map(() => undefined)
+  const len = x.readInt32LE(0)
+  let idSpan: [number, number] | null = null
+  let pos = 4
+  while (pos < len - 1) {
+    const type = x[pos] as number
+    const nameAt = pos + 1
+    if (x[nameAt] === 0x24) return null // '$'
+    let nameEnd = nameAt
+    while (x[nameEnd] !== 0) { if (x[nameEnd] === 0x2e || nameEnd >= len) return null; nameEnd++ } // '.'
+    const end = nameEnd + 1 + elementValueSize(x, type, nameEnd + 1)
+    if (nameEnd - nameAt === 3 && x[nameAt] === 0x5f && x[nameAt + 1] === 0x69 && x[nameAt + 2] === 0x64) idSpan = [pos, end]
+    else {
+      for (let i = 0; i < otherNames.length; i++) {
+        const n = otherNames[i] as Buffer
+        if (n.length === nameEnd - nameAt && n.equals(x.subarray(nameAt, nameEnd))) otherSpans[i] = [pos, end]
+      }
+    }
+    pos = end
   }
+  // Ingest's shape: filter {_id}, X without an _id: the _id, then X's elements (one copy).
+  if (others.length === 0 && idSpan === null) {
+    const idElem = idElement(q._id)
+    const out = Buffer.allocUnsafe(len + idElem.length)
+    out.writeInt32LE(out.length, 0)
+    idElem.copy(out, 4)
+    x.copy(out, 4 + idElem.length, 4, len)
+    return out
+  }
+  // Mirror applyUpdate: when X repeats every filter field with an equal value it is inserted as is (X's order),
+  // otherwise the filter's fields come first (X's element where it sets a different value), then X's other fields.
+  const inX = readFields(x, new Set(qKeys))
+  const equalInX = (k: string): boolean => k in inX && valuesEqual(inX[k], q[k])
+  if (idSpan !== null && '_id' in q && !equalInX('_id')) return null
+  const fresh = qKeys.every(equalInX)
+  if (fresh && others.length === 0 && idSpan !== null && idSpan[0] === 4) return x
   const parts: Buffer[] = []
-  const xId = byName.get('_id')
-  if (xId !== undefined) {
-    if ('_id' in q && compareIds(readFields(x, ID_ONLY)._id, q._id) !== 0) return null
-    parts.push(xId)
-  } else parts.push(encodeElement('_id', '_id' in q ? q._id : new ObjectId()))
-  for (const k of qKeys) if (k !== '_id') parts.push(byName.get(k) ?? encodeElement(k, q[k]))
-  for (const [name, b] of els) if (name !== '_id' && !(name in q)) parts.push(b)
+  if (idSpan !== null && !('_id' in q && !fresh)) parts.push(x.subarray(idSpan[0], idSpan[1]))
+  else parts.push(idElement('_id' in q ? q._id : new ObjectId()))
+  if (!fresh) others.forEach((k, i) => { const sp = otherSpans[i]; parts.push(sp !== undefined && !equalInX(k) ? x.subarray(sp[0], sp[1]) : encodeElement(k, q[k])) })
+  const skip = (fresh ? [idSpan] : [idSpan, ...otherSpans]).filter((sp): sp is [number, number] => sp !== undefined && sp !== null).sort((p1, p2) => p1[0] - p2[0])
+  let from = 4
+  for (const [start, end] of skip) { if (start > from) parts.push(x.subarray(from, start)); from = end }
+  if (len - 1 > from) parts.push(x.subarray(from, len - 1))
   return documentOf(parts)
 }
 
-function compareIds (a: unknown, b: unknown): number {
-  return valueKey(a) === valueKey(b) ? 0 : 1
+/** `_id` element bytes; strings (ingest's ids) are written directly. */
+function idElement (id: unknown): Buffer {
+  if (typeof id !== 'string') return encodeElement('_id', id)
+  const n = Buffer.byteLength(id, 'utf8')
+  const out = Buffer.allocUnsafe(1 + 4 + 4 + n + 1)
+  out[0] = 2; out[1] = 0x5f; out[2] = 0x69; out[3] = 0x64; out[4] = 0
+  out.writeInt32LE(n + 1, 5)
+  out.write(id, 9, 'utf8')
+  out[9 + n] = 0
+  return out
 }
 
 function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () => Doc | Doc[], opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc; collation?: Doc; raw?: Buffer; onlyOnInsert?: boolean }): UpdateResult {

@@ -1,7 +1,7 @@
 // Stored documents are their BSON bytes held as a Latin-1 string (one byte per char): compact, and never scanned
 // by the GC. Nothing keeps a decoded copy; every read decodes a fresh object, so readers cannot change stored data.
 import { BSON } from 'bson'
-import { readFields } from './bson-raw.js'
+import { latin1Write, readFields } from './bson-raw.js'
 import type { Doc } from './values.js'
 
 export type StoredDoc = string
@@ -17,7 +17,7 @@ let scratch = Buffer.allocUnsafe(64 * 1024)
  */
 function view (s: StoredDoc): Buffer {
   if (s.length > scratch.length) scratch = Buffer.allocUnsafe(Math.max(s.length, scratch.length * 2))
-  scratch.write(s, 0, 'latin1')
+  latin1Write(scratch, s)
   return scratch.subarray(0, s.length)
 }
 
