@@ -40,13 +40,14 @@ t.test('a $setOnInsert upsert stores what findOneAndUpdate (the decoded path) st
     [{ site: 'acme.atlassian.net', source_record_id: '6' }, eventFields(6)],
     [{ source_record_id: 'only-in-filter' }, { site: 'x', n: 1 }],
     [{ site: 'acme.atlassian.net', extra: true }, { ...eventFields(8), site: 'overrides' }],
-    [{ site: 'acme.atlassian.net', source_record_id: '9' }, { ...eventFields(9), source_record_id: new Double(9) }],
-    [{ _id: 'filter-first', site: 'x' }, { n: 10, site: 'x' }]
+    [{ site: 'acme.atlassian.net', source_record_id: '9' }, { ...eventFields(9), source_record_id: new Double(9.5) }],
+    [{ _id: 'filter-first', site: 'x' }, { n: 10, site: 'x' }],
+    [{ _id: 'long-in-x', n: 5 }, { n: Long.fromNumber(5), m: 1 }]
   ]
   // Where to find each upserted document again (the last shapes' $setOnInsert changes filtered fields).
   const lookups = shapes.map(([f]) => f)
   lookups[7] = { extra: true }
-  lookups[8] = { source_record_id: 9 }
+  lookups[8] = { source_record_id: 9.5 }
   const r = await fast.bulkWrite(shapes.map(([filter, doc]) => ({ updateOne: { filter, update: { $setOnInsert: doc }, upsert: true } })), { ordered: false })
   t.equal(r.upsertedCount, shapes.length)
   for (const [i, [filter, doc]] of shapes.entries()) {
@@ -69,6 +70,16 @@ t.test('a $setOnInsert upsert stores what findOneAndUpdate (the decoded path) st
   const again = await fast.bulkWrite(shapes.map(([filter, doc]) => ({ updateOne: { filter, update: { $setOnInsert: doc }, upsert: true } })), { ordered: false })
   t.equal(again.matchedCount, shapes.length - 2, 'the two shapes whose $setOnInsert changes a filtered field insert again')
   t.equal(again.upsertedCount, 2)
+  // An empty filter on an empty collection: the new document gets a leading ObjectId.
+  const empty = db.collection<Loose>('empty')
+  await empty.bulkWrite([{ updateOne: { filter: {}, update: { $setOnInsert: { only: 'set-on-insert' } }, upsert: true } }])
+  const only = await empty.findOne({})
+  t.same(Object.keys(only ?? {}), ['_id', 'only'])
+  t.ok(only?._id instanceof ObjectId)
+  // The stored bytes are the client's: an integer-valued Double stays a Double (as in MongoDB).
+  await fast.bulkWrite([{ updateOne: { filter: { _id: 'whole' }, update: { $setOnInsert: { d: new Double(2) } }, upsert: true } }])
+  const whole = await fast.findOne({ _id: 'whole' }, RAW)
+  t.ok(whole?.d instanceof Double && whole.d.value === 2)
 })
 
 t.test('an upsert whose $setOnInsert _id differs from the filter is rejected as before', async (t) => {
@@ -155,4 +166,22 @@ t.test('journal and snapshot carry the stored bytes; replay keeps them', async (
   t.ok((await readdir(dir)).some((f) => f.startsWith('snapshot-')), 'snapshot written')
   const e2 = await check('snapshot')
   await e2.close()
+})
+
+t.test('find and aggregate replies carry the stored bytes; projections and getMore agree with them', async (t) => {
+  const { db } = await startTestMongo(t)
+  const c = db.collection<Loose>('replies')
+  const docs = Array.from({ length: 25 }, (_, i) => ({ _id: `d${String(i).padStart(2, '0')}`, ...eventFields(i), whole: new Double(2), int: new Int32(2) }))
+  await c.insertMany(docs)
+  const sent = docs.map((d) => Buffer.from(BSON.serialize(d)).toString('hex'))
+  const raw = await c.find({}, { raw: true, batchSize: 4 }).sort({ _id: 1 }).toArray() as unknown as Buffer[]
+  t.same(raw.map((b) => Buffer.from(b).toString('hex')), sent, 'find: first batch and getMore batches are the inserted bytes')
+  const agg = await c.aggregate([{ $match: { count: { $gte: 20 } } }], { raw: true, batchSize: 2 }).toArray() as unknown as Buffer[]
+  t.same(agg.map((b) => Buffer.from(b).toString('hex')), sent.slice(20), 'aggregate $match only: the stored bytes')
+  const decoded = await c.find({ count: { $lt: 3 } }, { promoteValues: false, promoteLongs: false }).toArray()
+  t.same(decoded, docs.slice(0, 3), 'decoded by the driver: same values and types as inserted')
+  const projected = await c.find({ _id: 'd01' }, { projection: { site: 1, ratio: 1 }, promoteValues: false }).toArray()
+  t.same(projected, [{ _id: 'd01', site: 'acme.atlassian.net', ratio: new Double(1.5) }])
+  const empty = await c.find({ _id: 'none' }, { raw: true }).toArray()
+  t.same(empty, [])
 })

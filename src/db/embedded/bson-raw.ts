@@ -123,7 +123,7 @@ function decodeValue (buf: Buffer, type: number, start: number, valueAt: number,
 // Node's Buffer has these (Buffer#toString dispatches to them); calling them directly skips argument handling.
 interface Slices { utf8Slice: (start: number, end: number) => string; latin1Write: (s: string, offset: number) => number }
 export function utf8Slice (buf: Buffer, start: number, end: number): string { return (buf as unknown as Slices).utf8Slice(start, end) }
-export function latin1Write (buf: Buffer, s: string): number { return (buf as unknown as Slices).latin1Write(s, 0) }
+export function latin1Write (buf: Buffer, s: string, offset = 0): number { return (buf as unknown as Slices).latin1Write(s, offset) }
 
 /** Field names as UTF-8 bytes, to find elements by comparing bytes (no string per element name). */
 interface NameTable { names: string[]; bytes: Buffer[]; maxLen: number }

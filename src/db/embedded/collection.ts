@@ -64,7 +64,8 @@ export class Collection {
     const id = view._id
     if (id === undefined) throw commandError('InvalidIdField', 'document without an _id')
     const key = valueKey(id)
-    if (isNew && this.raw.has(key)) throw this.duplicate(null, [id])
+    const old = this.raw.get(key)
+    if (isNew && old !== undefined) throw this.duplicate(null, [id])
     if (check) {
       if (Array.isArray(id)) throw commandError('InvalidIdField', 'The \'_id\' value cannot be of type array')
       for (const ix of this.indexes.values()) {
@@ -75,7 +76,6 @@ export class Collection {
         }
       }
     }
-    const old = this.raw.get(key)
     if (old !== undefined) this.unindex(old, key)
     this.raw.set(key, fromBytes(bytes))
     for (const ix of this.indexes.values()) for (const k of ix.keysFor(view)) ix.insert(k.concat([key]))

@@ -138,7 +138,7 @@ function upsertBytes (statement: Buffer, q: Doc): Buffer | null {
   }
   // Ingest's shape: filter {_id}, X without an _id: the _id, then X's elements (one copy).
   if (others.length === 0 && idSpan === null) {
-    const idElem = idElement(q._id)
+    const idElem = idElement('_id' in q ? q._id : new ObjectId())
     const out = Buffer.allocUnsafe(len + idElem.length)
     out.writeInt32LE(out.length, 0)
     idElem.copy(out, 4)
@@ -149,13 +149,15 @@ function upsertBytes (statement: Buffer, q: Doc): Buffer | null {
   // otherwise the filter's fields come first (X's element where it sets a different value), then X's other fields.
   const inX = readFields(x, new Set(qKeys))
   const equalInX = (k: string): boolean => k in inX && valuesEqual(inX[k], q[k])
+  // $setOnInsert leaves a seeded field alone only if the value is equal and of the same JS type (update-ops setPath).
+  const keepsSeed = (k: string): boolean => equalInX(k) && typeof inX[k] === typeof q[k]
   if (idSpan !== null && '_id' in q && !equalInX('_id')) return null
   const fresh = qKeys.every(equalInX)
   if (fresh && others.length === 0 && idSpan !== null && idSpan[0] === 4) return x
   const parts: Buffer[] = []
-  if (idSpan !== null && !('_id' in q && !fresh)) parts.push(x.subarray(idSpan[0], idSpan[1]))
+  if (idSpan !== null && !('_id' in q && !fresh && keepsSeed('_id'))) parts.push(x.subarray(idSpan[0], idSpan[1]))
   else parts.push(idElement('_id' in q ? q._id : new ObjectId()))
-  if (!fresh) others.forEach((k, i) => { const sp = otherSpans[i]; parts.push(sp !== undefined && !equalInX(k) ? x.subarray(sp[0], sp[1]) : encodeElement(k, q[k])) })
+  if (!fresh) others.forEach((k, i) => { const sp = otherSpans[i]; parts.push(sp !== undefined && !keepsSeed(k) ? x.subarray(sp[0], sp[1]) : encodeElement(k, q[k])) })
   const skip = (fresh ? [idSpan] : [idSpan, ...otherSpans]).filter((sp): sp is [number, number] => sp !== undefined && sp !== null).sort((p1, p2) => p1[0] - p2[0])
   let from = 4
   for (const [start, end] of skip) { if (start > from) parts.push(x.subarray(from, start)); from = end }

@@ -23,8 +23,22 @@ export function frame (rec: JournalRecord): Buffer {
 }
 
 /** Frames `{op: 'put', db, c, d}` around a document's existing BSON bytes (no re-serialisation). */
+const putHeads = new Map<string, Uint8Array>()
+
+/** `{op: 'put', db, c}` serialised once per namespace (every stored document's record starts with it). */
+function putHead (db: string, c: string): Uint8Array {
+  const key = db + '\u0000' + c
+  let head = putHeads.get(key)
+  if (head === undefined) {
+    if (putHeads.size > 1000) putHeads.clear()
+    head = BSON.serialize({ op: 'put', db, c })
+    putHeads.set(key, head)
+  }
+  return head
+}
+
 export function framePutRaw (db: string, c: string, raw: Buffer): Buffer {
-  const head = BSON.serialize({ op: 'put', db, c })
+  const head = putHead(db, c)
   // head without its trailing 0x00, then element 'd' (type 3) holding raw, then the closing 0x00.
   const bodyLen = head.length - 1 + 1 + 2 + raw.length + 1
   const out = Buffer.allocUnsafe(HEADER + bodyLen)

@@ -1,4 +1,4 @@
-// BSON value helpers: MongoDB's cross-type ordering, stable map keys, freezing and cloning of stored documents.
+// BSON value helpers: MongoDB's cross-type ordering, stable map keys, string interning for index keys, cloning.
 import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, BSONRegExp } from 'bson'
 
 export type Doc = Record<string, unknown>
@@ -126,7 +126,7 @@ const internTable = new Map<string, string>()
 const fieldStats = new Map<string, { tries: number; hits: number }>()
 
 /**
- * Shares short repeated strings (site, product, operation, actor ids) across stored documents to save memory.
+ * Shares short repeated strings (site, product, operation, actor ids) across index entries to save memory.
  * Per field name it learns whether values repeat; fields of unique values (summaries, ids) stop being looked up.
  */
 export function intern (field: string, s: string): string {
@@ -144,32 +144,6 @@ export function intern (field: string, s: string): string {
 function isPlainObject (v: object): boolean {
   const p = Object.getPrototypeOf(v)
   return p === Object.prototype || p === null
-}
-
-/**
- * Prepares a decoded document for storage: Int32/integer Doubles become numbers (what mingo understands),
- * short strings are interned, and everything is deep-frozen so that no read path can ever mutate stored data.
- */
-export function normaliseForStorage (v: unknown, field = ''): unknown {
-  if (typeof v === 'string') return intern(field, v)
-  if (v === null || typeof v !== 'object') return v
-  if (v instanceof Int32 || v instanceof Double) return v.value
-  if (Object.isFrozen(v)) return v
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = normaliseForStorage(v[i], field)
-    return Object.freeze(v)
-  }
-  if (isPlainObject(v)) {
-    const o = v as Doc
-    for (const k in o) {
-      const x = o[k]
-      // Unique values such as _id gain nothing from interning.
-      if (typeof x === 'string') { if (k !== '_id') o[k] = intern(k, x) } else if (x !== null && typeof x === 'object') o[k] = normaliseForStorage(x, k)
-    }
-    return Object.freeze(o)
-  }
-  // BSON value objects (ObjectId, Date, Long, Binary) are treated as immutable; some cache state internally.
-  return v
 }
 
 /** A mutable deep copy (BSON value objects are immutable and shared). */
