@@ -1,5 +1,8 @@
 // Finding a sub-document's bytes inside a raw BSON message, so a stored document can be journaled without
-// serialising it again (the ingest path inserts `$setOnInsert` documents exactly as the client sent them).
+// serialising it again (the ingest path inserts `$setOnInsert` documents exactly as the client sent them), and
+// decoding only the fields a caller needs from a stored document.
+import { BSON, ObjectId } from 'bson'
+import type { Doc } from './values.js'
 
 /** Non-enumerable link from a decoded command document to its raw bytes. */
 export const RAW = Symbol('atlaslens.rawBson')
@@ -9,6 +12,9 @@ function cstringEnd (buf: Buffer, pos: number): number {
   if (end < 0) throw new Error('unterminated cstring')
   return end
 }
+
+/** Size in bytes of the value of type `type` starting at `pos`. */
+export function elementValueSize (buf: Buffer, type: number, pos: number): number { return valueSize(buf, type, pos) }
 
 function valueSize (buf: Buffer, type: number, pos: number): number {
   switch (type) {
@@ -81,5 +87,119 @@ export function withoutElement (doc: Buffer, start: number, end: number): Buffer
   doc.copy(out, 0, 0, start)
   doc.copy(out, start, end)
   out.writeInt32LE(out.length, 0)
+  return out
+}
+
+// Decodes the way commands are decoded (wire-protocol's COMMAND_DESERIALIZE): Int32/Double become numbers, Longs
+// stay Long, Binary stays Binary. Kept here (not imported) so this module has no dependency on the wire layer.
+const DECODE = Object.freeze({ promoteLongs: false, promoteValues: true, promoteBuffers: false })
+
+/** One element re-wrapped as a one-field document and decoded by the bson library (for the unusual types). */
+function decodeElement (buf: Buffer, start: number, end: number, name: string): unknown {
+  const one = Buffer.allocUnsafe(4 + (end - start) + 1)
+  one.writeInt32LE(one.length, 0)
+  buf.copy(one, 4, start, end)
+  one[one.length - 1] = 0
+  return (BSON.deserialize(one, DECODE) as Doc)[name]
+}
+
+/**
+ * The value of one element, decoded exactly as a full `BSON.deserialize` with the store's options would:
+ * common scalars by hand, documents, arrays and the rare types through the library.
+ */
+function decodeValue (buf: Buffer, type: number, start: number, valueAt: number, end: number, name: string): unknown {
+  switch (type) {
+    case 1: return buf.readDoubleLE(valueAt)
+    case 2: return utf8Slice(buf, valueAt + 4, end - 1)
+    case 7: return new ObjectId(Uint8Array.prototype.slice.call(buf, valueAt, valueAt + 12))
+    case 8: return buf[valueAt] === 1
+    case 9: return new Date(buf.readInt32LE(valueAt + 4) * 4294967296 + buf.readUInt32LE(valueAt))
+    case 10: return null
+    case 16: return buf.readInt32LE(valueAt)
+    default: return decodeElement(buf, start, end, name)
+  }
+}
+
+// Node's Buffer has these (Buffer#toString dispatches to them); calling them directly skips argument handling.
+interface Slices { utf8Slice: (start: number, end: number) => string; latin1Write: (s: string, offset: number) => number }
+export function utf8Slice (buf: Buffer, start: number, end: number): string { return (buf as unknown as Slices).utf8Slice(start, end) }
+export function latin1Write (buf: Buffer, s: string, offset = 0): number { return (buf as unknown as Slices).latin1Write(s, offset) }
+
+/** Field names as UTF-8 bytes, to find elements by comparing bytes (no string per element name). */
+interface NameTable { names: string[]; bytes: Buffer[]; maxLen: number }
+const tables = new WeakMap<ReadonlySet<string>, NameTable>()
+
+function tableFor (names: ReadonlySet<string>): NameTable {
+  let t = tables.get(names)
+  if (t === undefined) {
+    const list = [...names]
+    const bytes = list.map((n) => Buffer.from(n, 'utf8'))
+    t = { names: list, bytes, maxLen: Math.max(0, ...bytes.map((b) => b.length)) }
+    tables.set(names, t)
+  }
+  return t
+}
+
+function nameIndex (doc: Buffer, start: number, end: number, t: NameTable): number {
+  const len = end - start
+  if (len > t.maxLen) return -1
+  outer: for (let i = 0; i < t.bytes.length; i++) {
+    const b = t.bytes[i] as Buffer
+    if (b.length !== len) continue
+    for (let j = 0; j < len; j++) if (b[j] !== doc[start + j]) continue outer
+    return i
+  }
+  return -1
+}
+
+/**
+ * Decodes only the named top-level fields of a raw document (a dotted path needs its first segment here: the whole
+ * top-level value is decoded, so arrays along the path fan out as usual). Absent fields stay absent; the scan stops
+ * once every named field was found. Pass the same Set object each time: its byte table is cached.
+ */
+export function readFields (doc: Buffer, names: ReadonlySet<string>): Doc {
+  const out: Doc = {}
+  const t = tableFor(names)
+  const len = doc.readInt32LE(0)
+  let want = t.names.length
+  let pos = 4
+  while (pos < len - 1 && want > 0) {
+    const type = doc[pos] as number
+    let nameEnd = pos + 1
+    while (doc[nameEnd] !== 0) { if (nameEnd >= len) throw new Error('unterminated cstring'); nameEnd++ }
+    const valueAt = nameEnd + 1
+    const end = valueAt + valueSize(doc, type, valueAt)
+    const i = nameIndex(doc, pos + 1, nameEnd, t)
+    if (i >= 0) {
+      const name = t.names[i] as string
+      if (!(name in out)) { out[name] = decodeValue(doc, type, pos, valueAt, end, name); want-- }
+    }
+    pos = end
+  }
+  return out
+}
+
+/** The raw bytes of each top-level element, by name, in document order. */
+export function elementBytes (doc: Buffer): Array<[string, Buffer]> {
+  const out: Array<[string, Buffer]> = []
+  for (const [name, [start, , end]] of elements(doc)) out.push([name, doc.subarray(start, end)])
+  return out
+}
+
+/** One element `{name: value}` encoded on its own (type byte, name, value) for splicing into a document. */
+export function encodeElement (name: string, value: unknown): Buffer {
+  const one = BSON.serialize({ [name]: value })
+  return Buffer.from(one.buffer, one.byteOffset + 4, one.length - 5)
+}
+
+/** A document made of already-encoded elements. */
+export function documentOf (parts: Buffer[]): Buffer {
+  let len = 5
+  for (const p of parts) len += p.length
+  const out = Buffer.allocUnsafe(len)
+  out.writeInt32LE(len, 0)
+  let o = 4
+  for (const p of parts) { p.copy(out, o); o += p.length }
+  out[o] = 0
   return out
 }

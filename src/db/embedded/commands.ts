@@ -2,16 +2,18 @@
 import { Aggregator, Query } from 'mingo'
 import { Long, ObjectId } from 'bson'
 import type { Collection } from './collection.js'
-import { firstKey, RAW, subDocument } from './bson-raw.js'
-import { U_KEYS } from './wire-protocol.js'
+import { documentOf, elementBytes, elementValueSize, encodeElement, firstKey, RAW, readFields, subDocument } from './bson-raw.js'
+import { RawDocument, U_KEYS } from './wire-protocol.js'
 import { CommandError, commandError } from './errors.js'
 import type { Engine } from './engine.js'
-import type { CursorManager } from './cursors.js'
-import { nativeGroup } from './group-stage.js'
+import type { CursorItem, CursorManager } from './cursors.js'
+import { groupFields, nativeGroup } from './group-stage.js'
+import { decode, decodeFields, idOf, type StoredDoc } from './stored-doc.js'
+import { pathFields } from './needed-fields.js'
 import { makeProjector, type Plan } from './query-planner.js'
 import type { IndexSpec } from './sorted-index.js'
 import { applyUpdate, isOperatorUpdate, seedFromFilter } from './update-ops.js'
-import { deepClone, getPath, toNumber, valueKey, type Doc } from './values.js'
+import { getPath, toNumber, valueKey, valuesEqual, type Doc } from './values.js'
 
 export interface CommandContext { engine: Engine; cursors: CursorManager; connectionId: number; startedAt: Date }
 type Handler = (cmd: Doc, db: string, ctx: CommandContext) => Doc
@@ -59,7 +61,7 @@ function insert (cmd: Doc, db: string, { engine }: CommandContext): Doc {
   let n = 0
   const writeErrors: Doc[] = []
   for (let i = 0; i < docs.length; i++) {
-    try { engine.insertNew(c, docs[i] as Doc); n++ } catch (err) {
+    try { insertOne(engine, c, docs[i] as Doc | RawDocument); n++ } catch (err) {
       writeErrors.push(writeErrorOf(err, i))
       if (ordered) break
     }
@@ -67,31 +69,112 @@ function insert (cmd: Doc, db: string, { engine }: CommandContext): Doc {
   return writeErrors.length > 0 ? { n, writeErrors, ok: 1 } : { n, ok: 1 }
 }
 
-function matchingDocs (c: Collection | undefined, filter: Doc, multi: boolean, sort?: Doc, collation?: Doc): Doc[] {
+/**
+ * Inserts a document; one from a document sequence that leads with its _id (the driver puts it first) is stored
+ * as the client's bytes without being decoded, one without an _id gets a new ObjectId spliced in front.
+ */
+function insertOne (engine: Engine, c: Collection, d: Doc | RawDocument): void {
+  if (!(d instanceof RawDocument)) { engine.insertNew(c, d); return }
+  const first = firstKey(d.bytes)
+  if (first === '_id') { engine.insertBytes(c, Buffer.from(d.bytes)); return }
+  const els = elementBytes(d.bytes)
+  if (els.some(([name]) => name === '_id')) { engine.insertNew(c, d.decode()); return }
+  engine.insertBytes(c, documentOf([encodeElement('_id', new ObjectId()), ...els.map(([, b]) => b)]))
+}
+
+function isScalarId (id: unknown): boolean {
+  return id === null || typeof id !== 'object' || id instanceof ObjectId || id instanceof Date
+}
+
+function matchingDocs (c: Collection | undefined, filter: Doc, multi: boolean, sort?: Doc, collation?: Doc): StoredDoc[] {
   if (c === undefined) return []
   // Hot path for ingest: {_id: <scalar>} is a hash lookup, no planning.
   const keys = Object.keys(filter)
-  if (keys.length === 1 && keys[0] === '_id') {
-    const id = filter._id
-    if (id === null || typeof id !== 'object' || id instanceof ObjectId || id instanceof Date) {
-      const d = c.getById(id)
-      return d === undefined ? [] : [d]
-    }
+  if (keys.length === 1 && keys[0] === '_id' && isScalarId(filter._id)) {
+    const s = c.getRawById(filter._id)
+    return s === undefined ? [] : [s]
   }
   const opts: Parameters<Collection['find']>[0] = { filter, limit: multi ? 0 : 1 }
   if (sort !== undefined) opts.sort = sort
   if (collation !== undefined) opts.collation = collation
-  return c.find(opts).docs
+  return c.find(opts).raws
 }
 
-interface UpdateResult { n: number; nModified: number; upsertedId?: unknown; doc?: Doc; before?: Doc }
+interface UpdateResult { n: number; nModified: number; upsertedId?: unknown; doc?: () => Doc; before?: () => Doc }
 
-/** The client's bytes for an upserted document when the update inserted its `$setOnInsert`/`$set` value as is. */
-function rawOfInserted (statement: Buffer, u: Doc, doc: Doc): Buffer | undefined {
-  const op = Object.keys(u)[0] as string
-  if (u[op] !== doc) return undefined
-  const sub = subDocument(statement, ['u', op])
-  return sub !== null && firstKey(sub) === '_id' ? sub : undefined
+/**
+ * The document an upsert of `{$setOnInsert: X}` with a plain equality filter inserts, built from the client's bytes
+ * of X without decoding it: _id (from X, the filter or a new ObjectId), then the filter's other fields (X's element
+ * when X sets the same field: $setOnInsert wins), then X's remaining fields, in the order the decoded path gives.
+ * Null when anything is unusual (operators or dotted paths in the filter, dotted or $ names in X, an _id in X that
+ * differs from the filter's): the decoded path then applies the update and reports errors as before.
+ */
+function upsertBytes (statement: Buffer, q: Doc): Buffer | null {
+  const x = subDocument(statement, ['u', '$setOnInsert'])
+  if (x === null) return null
+  const qKeys = Object.keys(q)
+  for (const k of qKeys) if (k.startsWith('$') || k.includes('.') || !isScalarId(q[k]) || q[k] === null) return null
+  const others = qKeys.filter((k) => k !== '_id')
+  const otherNames = others.map((k) => Buffer.from(k, 'utf8'))
+  const otherSpans: Array<[number, number] | undefined> = others.map(() => undefined)
+  const len = x.readInt32LE(0)
+  let idSpan: [number, number] | null = null
+  let pos = 4
+  while (pos < len - 1) {
+    const type = x[pos] as number
+    const nameAt = pos + 1
+    if (x[nameAt] === 0x24) return null // '$'
+    let nameEnd = nameAt
+    while (x[nameEnd] !== 0) { if (x[nameEnd] === 0x2e || nameEnd >= len) return null; nameEnd++ } // '.'
+    const end = nameEnd + 1 + elementValueSize(x, type, nameEnd + 1)
+    if (nameEnd - nameAt === 3 && x[nameAt] === 0x5f && x[nameAt + 1] === 0x69 && x[nameAt + 2] === 0x64) idSpan = [pos, end]
+    else {
+      for (let i = 0; i < otherNames.length; i++) {
+        const n = otherNames[i] as Buffer
+        if (n.length === nameEnd - nameAt && n.equals(x.subarray(nameAt, nameEnd))) otherSpans[i] = [pos, end]
+      }
+    }
+    pos = end
+  }
+  // Ingest's shape: filter {_id}, X without an _id: the _id, then X's elements (one copy).
+  if (others.length === 0 && idSpan === null) {
+    const idElem = idElement('_id' in q ? q._id : new ObjectId())
+    const out = Buffer.allocUnsafe(len + idElem.length)
+    out.writeInt32LE(out.length, 0)
+    idElem.copy(out, 4)
+    x.copy(out, 4 + idElem.length, 4, len)
+    return out
+  }
+  // Mirror applyUpdate: when X repeats every filter field with an equal value it is inserted as is (X's order),
+  // otherwise the filter's fields come first (X's element where it sets a different value), then X's other fields.
+  const inX = readFields(x, new Set(qKeys))
+  const equalInX = (k: string): boolean => k in inX && valuesEqual(inX[k], q[k])
+  // $setOnInsert leaves a seeded field alone only if the value is equal and of the same JS type (update-ops setPath).
+  const keepsSeed = (k: string): boolean => equalInX(k) && typeof inX[k] === typeof q[k]
+  if (idSpan !== null && '_id' in q && !equalInX('_id')) return null
+  const fresh = qKeys.every(equalInX)
+  if (fresh && others.length === 0 && idSpan !== null && idSpan[0] === 4) return x
+  const parts: Buffer[] = []
+  if (idSpan !== null && !('_id' in q && !fresh && keepsSeed('_id'))) parts.push(x.subarray(idSpan[0], idSpan[1]))
+  else parts.push(idElement('_id' in q ? q._id : new ObjectId()))
+  if (!fresh) others.forEach((k, i) => { const sp = otherSpans[i]; parts.push(sp !== undefined && !keepsSeed(k) ? x.subarray(sp[0], sp[1]) : encodeElement(k, q[k])) })
+  const skip = (fresh ? [idSpan] : [idSpan, ...otherSpans]).filter((sp): sp is [number, number] => sp !== undefined && sp !== null).sort((p1, p2) => p1[0] - p2[0])
+  let from = 4
+  for (const [start, end] of skip) { if (start > from) parts.push(x.subarray(from, start)); from = end }
+  if (len - 1 > from) parts.push(x.subarray(from, len - 1))
+  return documentOf(parts)
+}
+
+/** `_id` element bytes; strings (ingest's ids) are written directly. */
+function idElement (id: unknown): Buffer {
+  if (typeof id !== 'string') return encodeElement('_id', id)
+  const n = Buffer.byteLength(id, 'utf8')
+  const out = Buffer.allocUnsafe(1 + 4 + 4 + n + 1)
+  out[0] = 2; out[1] = 0x5f; out[2] = 0x69; out[3] = 0x64; out[4] = 0
+  out.writeInt32LE(n + 1, 5)
+  out.write(id, 9, 'utf8')
+  out[9 + n] = 0
+  return out
 }
 
 function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () => Doc | Doc[], opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc; collation?: Doc; raw?: Buffer; onlyOnInsert?: boolean }): UpdateResult {
@@ -99,8 +182,17 @@ function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () =
   const matches = matchingDocs(c, q, opts.multi, opts.sort, opts.collation)
   // An existing document and an update that only has $setOnInsert: nothing to do (and no need to decode it).
   if (matches.length > 0 && opts.onlyOnInsert === true) {
-    const m = matches[matches.length - 1] as Doc
-    return { n: matches.length, nModified: 0, doc: m, before: m }
+    const m = matches[matches.length - 1] as StoredDoc
+    return { n: matches.length, nModified: 0, doc: () => decode(m), before: () => decode(m) }
+  }
+  // An upsert that inserts a $setOnInsert document: stored from the client's bytes, never decoded.
+  if (matches.length === 0 && opts.upsert && opts.onlyOnInsert === true && opts.raw !== undefined && opts.arrayFilters === undefined) {
+    const bytes = upsertBytes(opts.raw, q)
+    if (bytes !== null) {
+      c = engine.collection(db, coll, true) as Collection
+      const id = engine.insertBytes(c, bytes)
+      return { n: 1, nModified: 0, upsertedId: id, doc: () => decode(c?.getRawById(id) as StoredDoc) }
+    }
   }
   const u = getU()
   if (opts.multi && !Array.isArray(u) && !isOperatorUpdate(u)) throw commandError('FailedToParse', 'multi update is not supported for replacement-style update')
@@ -109,31 +201,38 @@ function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () =
     c = engine.collection(db, coll, true) as Collection
     const seed = seedFromFilter(q)
     let doc: Doc
-    let raw: Buffer | undefined
     if (Array.isArray(u) || isOperatorUpdate(u)) {
       doc = applyUpdate(seed, u, true, opts.arrayFilters).doc
-      if (opts.raw !== undefined) raw = rawOfInserted(opts.raw, u as Doc, doc)
     } else {
       doc = { ...(u as Doc) }
       if (doc._id === undefined && seed._id !== undefined) doc = { _id: seed._id, ...doc }
     }
     if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc }
     else if (Object.keys(doc)[0] !== '_id') { const { _id, ...rest } = doc; doc = { _id, ...rest } }
-    const stored = engine.insertNew(c, doc, raw)
-    return { n: 1, nModified: 0, upsertedId: stored._id, doc: stored }
+    const stored = engine.insertNew(c, doc)
+    return { n: 1, nModified: 0, upsertedId: doc._id, doc: () => decodeBytes(stored) }
   }
   let nModified = 0
-  let last: Doc | undefined
-  let before: Doc | undefined
-  for (const m of matches) {
-    const { doc, changed } = applyUpdate(m, u, false, opts.arrayFilters, q)
-    before = m
-    if (changed) { last = engine.put(c as Collection, doc); nModified++ } else last = m
+  let last: (() => Doc) | undefined
+  let before: StoredDoc | undefined
+  for (const s of matches) {
+    // Decode, apply, re-encode once. The decoded copy is private; the old bytes stay valid for `before`.
+    const { doc, changed } = applyUpdate(decode(s), u, false, opts.arrayFilters, q)
+    before = s
+    if (changed) {
+      const stored = engine.put(c as Collection, doc)
+      last = () => decodeBytes(stored)
+      nModified++
+    } else last = () => decode(s)
   }
   const out: UpdateResult = { n: matches.length, nModified }
   if (last !== undefined) out.doc = last
-  if (before !== undefined) out.before = before
+  if (before !== undefined) { const b = before; out.before = () => decode(b) }
   return out
+}
+
+function decodeBytes (bytes: Buffer): Doc {
+  return decode(bytes.toString('latin1'))
 }
 
 function update (cmd: Doc, db: string, { engine }: CommandContext): Doc {
@@ -178,7 +277,7 @@ function del (cmd: Doc, db: string, { engine }: CommandContext): Doc {
     const op = ops[i] as Doc
     try {
       const docs = matchingDocs(c, (op.q ?? {}) as Doc, num(op.limit, 0) !== 1, undefined, op.collation as Doc | undefined)
-      for (const d of docs) if (engine.remove(c as Collection, d._id)) n++
+      for (const s of docs) if (engine.remove(c as Collection, idOf(s))) n++
     } catch (err) {
       writeErrors.push(writeErrorOf(err, i))
       if (ordered) break
@@ -195,7 +294,8 @@ function findAndModify (cmd: Doc, db: string, { engine }: CommandContext): Doc {
   const shape = (d: Doc | undefined | null): Doc | null => d === undefined || d === null ? null : project !== null ? project(d) : d
   if (cmd.remove === true) {
     const c = engine.collection(db, coll, false)
-    const [doc] = matchingDocs(c, q, false, sort, cmd.collation as Doc | undefined)
+    const [s] = matchingDocs(c, q, false, sort, cmd.collation as Doc | undefined)
+    const doc = s !== undefined ? decode(s) : undefined
     if (doc !== undefined) engine.remove(c as Collection, doc._id)
     return { lastErrorObject: { n: doc !== undefined ? 1 : 0 }, value: shape(doc), ok: 1 }
   }
@@ -207,7 +307,7 @@ function findAndModify (cmd: Doc, db: string, { engine }: CommandContext): Doc {
   const r = updateOne(engine, db, coll, q, () => cmd.update as Doc, opts)
   const lastErrorObject: Doc = { n: r.n, updatedExisting: r.n > 0 && r.upsertedId === undefined }
   if (r.upsertedId !== undefined) lastErrorObject.upserted = r.upsertedId
-  const value = cmd.new === true ? r.doc : (r.upsertedId !== undefined ? null : r.before)
+  const value = cmd.new === true ? r.doc?.() : (r.upsertedId !== undefined ? null : r.before?.())
   return { lastErrorObject, value: shape(value), ok: 1 }
 }
 
@@ -238,7 +338,7 @@ function find (cmd: Doc, db: string, { engine, cursors }: CommandContext): Doc {
   if (cmd.filter !== undefined) opts.filter = cmd.filter as Doc
   if (cmd.sort !== undefined) opts.sort = cmd.sort as Doc
   if (cmd.collation !== undefined) opts.collation = cmd.collation as Doc
-  const docs = c !== undefined ? c.find(opts).docs : []
+  const docs = c !== undefined ? c.find(opts).raws : []
   const batchSize = num(cmd.batchSize)
   return cursors.first(`${db}.${name}`, docs, makeProjector(cmd.projection as Doc | undefined), batchSize, cmd.singleBatch === true || limitRaw < 0)
 }
@@ -268,7 +368,7 @@ function count (cmd: Doc, db: string, { engine }: CommandContext): Doc {
   const limit = Math.abs(num(cmd.limit, 0) as number)
   let n: number
   if ((q === undefined || Object.keys(q).length === 0)) n = c.docs.size
-  else n = c.find({ filter: q }).docs.length
+  else n = c.find({ filter: q }).raws.length
   n = Math.max(0, n - skip)
   if (limit > 0) n = Math.min(n, limit)
   return { n, ok: 1 }
@@ -278,21 +378,24 @@ function distinct (cmd: Doc, db: string, { engine }: CommandContext): Doc {
   const c = engine.collection(db, collName(cmd, 'distinct'), false)
   const key = String(cmd.key)
   const seen = new Map<string, unknown>()
-  const docs = c !== undefined ? c.find({ filter: (cmd.query ?? {}) as Doc }).docs : []
-  for (const d of docs) {
-    const v = getPath(d, key)
+  const docs = c !== undefined ? c.find({ filter: (cmd.query ?? {}) as Doc }).raws : []
+  const names = pathFields([key])
+  for (const s of docs) {
+    const v = getPath(decodeFields(s, names), key)
     if (v === undefined) continue
     for (const x of Array.isArray(v) ? v : [v]) { const k = valueKey(x); if (!seen.has(k)) seen.set(k, x) }
   }
   return { values: [...seen.values()], ok: 1 }
 }
 
-const MUTATION_ERROR = /read.only|not extensible|Cannot (assign|add|delete|define)/i
-
-/** Runs an aggregation: a leading $match/$sort/$skip/$limit goes through the planner (indexes), the rest through mingo. */
-export function runPipeline (engine: Engine, db: string, coll: string | null, pipeline: Doc[], opts: { collation?: Doc }): { docs: Doc[]; plan: Plan | null; pushed: number } {
+/**
+ * Runs an aggregation: a leading $match/$sort/$skip/$limit goes through the planner (indexes), a following $group
+ * of the native kind decodes only the fields it reads, and the rest runs in mingo over freshly decoded documents
+ * (so no stage can reach stored data). Results that are untouched stored documents stay as their bytes.
+ */
+export function runPipeline (engine: Engine, db: string, coll: string | null, pipeline: Doc[], opts: { collation?: Doc }): { docs: CursorItem[]; plan: Plan | null; pushed: number } {
   let i = 0
-  let input: Doc[] = []
+  let input: StoredDoc[] = []
   let plan: Plan | null = null
   if (coll !== null) {
     const c = engine.collection(db, coll, false)
@@ -306,33 +409,34 @@ export function runPipeline (engine: Engine, db: string, coll: string | null, pi
       if (pipeline[i]?.$limit !== undefined) { fo.limit = num(pipeline[i]?.$limit, 0) as number; i++ }
     }
     if (opts.collation !== undefined) fo.collation = opts.collation
-    if (c !== undefined) { const r = c.find(fo); input = r.docs; plan = r.plan }
+    if (c !== undefined) { const r = c.find(fo); input = r.raws; plan = r.plan }
   }
   let rest = pipeline.slice(i)
   const last = rest[rest.length - 1]
   let out: Doc | null = null
   if (last !== undefined && (last.$out !== undefined || last.$merge !== undefined)) { out = last; rest = rest.slice(0, -1) }
-  const resolver = (name: string): Doc[] => [...(engine.collection(db, name, false)?.docs.values() ?? [])]
-  let docs = input
+  const resolver = (name: string): Doc[] => [...(engine.collection(db, name, false)?.raw.values() ?? [])].map(decode)
+  let docs: CursorItem[] = input
   const group = rest[0]?.$group
   if (group !== undefined && opts.collation === undefined) {
-    const grouped = nativeGroup(input, group as Doc)
+    const names = groupFields(group as Doc)
+    const grouped = names !== null ? nativeGroup(input, group as Doc, (s) => decodeFields(s, names)) : null
     if (grouped !== null) { docs = grouped; rest = rest.slice(1) }
   }
   if (rest.length > 0) {
     const options: Doc = { collectionResolver: resolver }
     if (opts.collation !== undefined) options.collation = opts.collation
     try {
-      docs = new Aggregator(rest as never, options).run(docs) as Doc[]
+      docs = new Aggregator(rest as never, options).run(docs.map(toDoc)) as Doc[]
     } catch (err) {
-      if (!(err instanceof TypeError) || !MUTATION_ERROR.test(err.message)) throw toCommandError(err)
-      // A stage tried to write into a stored (frozen) document: run again on private copies.
-      docs = new Aggregator(rest as never, { ...options, collectionResolver: (n: string) => resolver(n).map(deepClone) }).run(docs.map(deepClone)) as Doc[]
+      throw toCommandError(err)
     }
   }
-  if (out !== null) writeOut(engine, db, out, docs)
+  if (out !== null) writeOut(engine, db, out, docs.map(toDoc))
   return { docs: out !== null ? [] : docs, plan, pushed: i }
 }
+
+function toDoc (item: CursorItem): Doc { return typeof item === 'string' ? decode(item) : item }
 
 function writeOut (engine: Engine, db: string, stage: Doc, docs: Doc[]): void {
   if (stage.$out !== undefined) {
@@ -343,7 +447,7 @@ function writeOut (engine: Engine, db: string, stage: Doc, docs: Doc[]): void {
     engine.dropCollection(target.db, target.coll)
     const c = engine.collection(target.db, target.coll, true) as Collection
     for (const s of specs) engine.createIndex(c, s)
-    for (const d of docs) engine.insertNew(c, deepClone(d))
+    for (const d of docs) engine.insertNew(c, d)
     return
   }
   const m = stage.$merge
@@ -354,16 +458,17 @@ function writeOut (engine: Engine, db: string, stage: Doc, docs: Doc[]): void {
   for (const d of docs) {
     const filter: Doc = {}
     for (const f of on) filter[f] = getPath(d, f)
-    const [existing] = c.find({ filter, limit: 1 }).docs
-    if (existing === undefined) {
+    const [found] = c.find({ filter, limit: 1 }).raws
+    if (found === undefined) {
       if (spec.whenNotMatched === 'discard') continue
       if (spec.whenNotMatched === 'fail') throw commandError('BadValue', '$merge could not find a matching document in the target collection')
-      engine.insertNew(c, deepClone(d))
+      engine.insertNew(c, d)
     } else {
       const wm = spec.whenMatched ?? 'merge'
       if (wm === 'keepExisting') continue
       if (wm === 'fail') throw commandError('DuplicateKey', '$merge found a matching document in the target collection')
-      engine.put(c, wm === 'replace' ? { ...deepClone(d), _id: existing._id } : { ...existing, ...deepClone(d), _id: existing._id })
+      const existing = decode(found)
+      engine.put(c, wm === 'replace' ? { ...d, _id: existing._id } : { ...existing, ...d, _id: existing._id })
     }
   }
 }
@@ -409,7 +514,7 @@ function explain (cmd: Doc, db: string, ctx: CommandContext): Doc {
     if (inner.filter !== undefined) fo.filter = inner.filter as Doc
     if (inner.sort !== undefined) fo.sort = inner.sort as Doc
     const r = c?.find(fo)
-    return { ...explainFind(c, r?.plan ?? null, inner, withStats ? { nReturned: r?.docs.length ?? 0, examined: r?.examined ?? 0 } : null), ok: 1 }
+    return { ...explainFind(c, r?.plan ?? null, inner, withStats ? { nReturned: r?.raws.length ?? 0, examined: r?.examined ?? 0 } : null), ok: 1 }
   }
   if (inner.aggregate !== undefined) {
     const opts: { collation?: Doc } = {}

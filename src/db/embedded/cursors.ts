@@ -1,12 +1,23 @@
-// Server-side cursors: remaining results held by reference, handed out in batches, reaped after idle timeout.
+// Server-side cursors: remaining results held by reference (stored documents as their bytes, decoded one batch
+// at a time), handed out in batches, reaped after idle timeout.
 import { BSON, Long } from 'bson'
+import { decode, type StoredDoc } from './stored-doc.js'
 import type { Doc } from './values.js'
+
+/** A result: a computed document, or a stored one (its bytes as a Latin-1 string). */
+export type CursorItem = Doc | StoredDoc
+
+/** A batch of stored documents, unprojected: the reply carries their bytes as they are (wire-protocol splices them). */
+export class RawBatch {
+  constructor (readonly docs: readonly StoredDoc[]) {}
+  get length (): number { return this.docs.length }
+}
 
 const MAX_BATCH_BYTES = 15 * 1024 * 1024
 const DEFAULT_FIRST_BATCH = 101
 export const CURSOR_TIMEOUT_MS = 10 * 60 * 1000
 
-interface OpenCursor { ns: string; docs: Doc[]; pos: number; project: ((d: Doc) => Doc) | null; lastUsed: number }
+interface OpenCursor { ns: string; docs: readonly CursorItem[]; pos: number; project: ((d: Doc) => Doc) | null; lastUsed: number }
 
 export class CursorManager {
   private readonly open = new Map<bigint, OpenCursor>()
@@ -28,15 +39,17 @@ export class CursorManager {
     for (const [id, c] of this.open) if (now - c.lastUsed > this.timeoutMs) this.open.delete(id)
   }
 
-  private take (c: OpenCursor, batchSize: number | undefined): Doc[] {
+  private take (c: OpenCursor, batchSize: number | undefined): Doc[] | RawBatch {
     const max = batchSize !== undefined && batchSize > 0 ? batchSize : Infinity
+    if (c.project === null && typeof c.docs[c.pos] === 'string') return this.takeRaw(c, max)
     const out: Doc[] = []
     let bytes = 0
     while (c.pos < c.docs.length && out.length < max) {
-      const raw = c.docs[c.pos] as Doc
+      const item = c.docs[c.pos] as CursorItem
+      const raw = typeof item === 'string' ? decode(item) : item
       const d = c.project !== null ? c.project(raw) : raw
       if (max === Infinity || out.length > 0) {
-        bytes += BSON.calculateObjectSize(d)
+        bytes += typeof item === 'string' && c.project === null ? item.length : BSON.calculateObjectSize(d)
         if (bytes > MAX_BATCH_BYTES && out.length > 0) break
       }
       out.push(d)
@@ -45,8 +58,22 @@ export class CursorManager {
     return out
   }
 
+  private takeRaw (c: OpenCursor, max: number): RawBatch {
+    const out: StoredDoc[] = []
+    let bytes = 0
+    while (c.pos < c.docs.length && out.length < max) {
+      const item = c.docs[c.pos]
+      if (typeof item !== 'string') break
+      bytes += item.length
+      if (bytes > MAX_BATCH_BYTES && out.length > 0) break
+      out.push(item)
+      c.pos++
+    }
+    return new RawBatch(out)
+  }
+
   /** First batch; registers a cursor only if results remain. */
-  first (ns: string, docs: Doc[], project: ((d: Doc) => Doc) | null, batchSize: number | undefined, singleBatch = false): Doc {
+  first (ns: string, docs: readonly CursorItem[], project: ((d: Doc) => Doc) | null, batchSize: number | undefined, singleBatch = false): Doc {
     const c: OpenCursor = { ns, docs, pos: 0, project, lastUsed: Date.now() }
     const firstBatch = this.take(c, batchSize ?? DEFAULT_FIRST_BATCH)
     let id = 0n
@@ -57,7 +84,7 @@ export class CursorManager {
     return { cursor: { firstBatch, id: Long.fromBigInt(id), ns }, ok: 1 }
   }
 
-  more (id: bigint, batchSize: number | undefined): { batch: Doc[]; ns: string; exhausted: boolean } | null {
+  more (id: bigint, batchSize: number | undefined): { batch: Doc[] | RawBatch; ns: string; exhausted: boolean } | null {
     const c = this.open.get(id)
     if (c === undefined) return null
     c.lastUsed = Date.now()

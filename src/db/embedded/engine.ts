@@ -4,7 +4,8 @@ import path from 'node:path'
 import type { Logger } from 'pino'
 import { Collection } from './collection.js'
 import { commandError } from './errors.js'
-import { framePutRaw, Journal, journalName, listGenerations, readFrames, snapshotName, writeSnapshot, type JournalRecord } from './journal.js'
+import { frame, framePutRaw, Journal, journalName, listGenerations, readFrames, snapshotName, writeSnapshot, type JournalRecord } from './journal.js'
+import { toBytes, type StoredDoc } from './stored-doc.js'
 import type { IndexSpec } from './sorted-index.js'
 import type { Doc } from './values.js'
 
@@ -35,11 +36,11 @@ export class Engine {
       if (snapshotGen > 0) {
         const snap = await fsp.readFile(path.join(this.dir, snapshotName(snapshotGen)))
         this.lastSnapshotBytes = snap.length
-        readFrames(snap, (r) => this.apply(r))
+        readFrames(snap, (r) => this.apply(r), (db, c, d) => this.applyPut(db, c, d))
       }
       for (const g of journals) {
         const buf = await fsp.readFile(path.join(this.dir, journalName(g)))
-        const valid = readFrames(buf, (r) => { this.apply(r); replayed++ })
+        const valid = readFrames(buf, (r) => { this.apply(r); replayed++ }, (db, c, d) => { this.applyPut(db, c, d); replayed++ })
         if (valid < buf.length) this.logger?.warn({ journal: journalName(g), validBytes: valid, bytes: buf.length }, 'journal ends with a torn record; ignoring the unacknowledged tail')
       }
     } finally {
@@ -77,30 +78,35 @@ export class Engine {
     }).finally(() => { this.compacting = null })
   }
 
-  /** Background compaction: switch journals, capture document references (copy-on-write), write them out. */
+  /** Background compaction: switch journals, capture the stored documents (immutable strings), write them out. */
   async compact (): Promise<void> {
     const journal = this.journal
     const dir = this.dir
     if (journal === null || dir === null) return
     const gen = journal.gen + 1
     await journal.rotateTo(gen)
-    const captured: Array<{ c: Collection; specs: IndexSpec[]; docs: Doc[] }> = []
+    const captured: Array<{ c: Collection; specs: IndexSpec[]; docs: StoredDoc[] }> = []
     for (const colls of this.dbs.values()) {
-      for (const c of colls.values()) captured.push({ c, specs: [...c.indexes.values()].map((i) => i.spec), docs: [...c.docs.values()] })
+      for (const c of colls.values()) captured.push({ c, specs: [...c.indexes.values()].map((i) => i.spec), docs: [...c.raw.values()] })
     }
-    function * records (): Generator<JournalRecord> {
+    function * frames (): Generator<Buffer> {
       for (const { c, specs, docs } of captured) {
-        yield { op: 'cc', db: c.db, c: c.name }
-        for (const spec of specs) yield { op: 'ci', db: c.db, c: c.name, spec: spec as unknown as Doc }
-        for (const d of docs) yield { op: 'put', db: c.db, c: c.name, d }
+        yield frame({ op: 'cc', db: c.db, c: c.name })
+        for (const spec of specs) yield frame({ op: 'ci', db: c.db, c: c.name, spec: spec as unknown as Doc })
+        for (const d of docs) yield framePutRaw(c.db, c.name, toBytes(d))
       }
     }
-    this.lastSnapshotBytes = await writeSnapshot(dir, gen, records())
+    this.lastSnapshotBytes = await writeSnapshot(dir, gen, frames())
     for (const name of await fsp.readdir(dir)) {
       const m = /^(snapshot|journal)-(\d+)\.(bson|log)$/.exec(name)
       if (m !== null && Number(m[2]) < gen) await fsp.rm(path.join(dir, name), { force: true })
     }
     this.logger?.debug({ gen }, 'embedded store snapshot written')
+  }
+
+  /** Replays a `put` record from its document bytes (kept as they are). */
+  applyPut (db: string, c: string, doc: Buffer): void {
+    (this.collection(db, c, true) as Collection).putBytes(doc, false)
   }
 
   /** Replays one journal record (idempotent). */
@@ -148,18 +154,29 @@ export class Engine {
     if (this.dbs.delete(db)) this.log({ op: 'dd', db, c: '' })
   }
 
-  put (c: Collection, doc: Doc, check = true): Doc {
-    const stored = c.put(doc, check)
-    this.log({ op: 'put', db: c.db, c: c.name, d: stored })
-    return stored
+  /** Stores (inserts or replaces) a decoded document; returns the bytes stored. */
+  put (c: Collection, doc: Doc, check = true): Buffer {
+    const bytes = c.put(doc, check)
+    this.logPut(c, bytes)
+    return bytes
   }
 
-  /** `raw`: the client's BSON bytes for exactly this document, journaled as they are. */
-  insertNew (c: Collection, doc: Doc, raw?: Buffer): Doc {
-    const stored = c.insertNew(doc)
-    if (raw !== undefined && !this.replaying && this.journal !== null) this.journal.appendFrame(framePutRaw(c.db, c.name, raw))
-    else this.log({ op: 'put', db: c.db, c: c.name, d: stored })
-    return stored
+  /** Inserts a decoded document (E11000 if its _id exists); returns the bytes stored. */
+  insertNew (c: Collection, doc: Doc): Buffer {
+    const bytes = c.insertNew(doc)
+    this.logPut(c, bytes)
+    return bytes
+  }
+
+  /** Inserts a document given as complete BSON bytes with an _id (the client's, journaled as they are); returns the _id. */
+  insertBytes (c: Collection, bytes: Buffer): unknown {
+    const id = c.putBytes(bytes, true, true)
+    this.logPut(c, bytes)
+    return id
+  }
+
+  private logPut (c: Collection, bytes: Buffer): void {
+    if (!this.replaying && this.journal !== null) this.journal.appendFrame(framePutRaw(c.db, c.name, bytes))
   }
 
   remove (c: Collection, id: unknown): boolean {

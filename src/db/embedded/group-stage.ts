@@ -1,6 +1,7 @@
 // A native $group for the dashboard's shape (group by field paths; $sum/$count/$min/$max/$avg/$first/$last).
 // mingo's $group costs several µs per document; a year of events needs better. Anything else goes to mingo.
 import { compareValues, getPath, isNumeric, toNumber, valueKey, type Doc } from './values.js'
+import { pathFields } from './needed-fields.js'
 
 type Acc = { kind: string; path: string | null; constant: number }
 const NATIVE_ACCS = new Set(['$sum', '$count', '$min', '$max', '$avg', '$first', '$last'])
@@ -18,15 +19,18 @@ function read (doc: Doc, path: string): unknown {
   return v
 }
 
-function compile (spec: Doc): { key: (d: Doc) => unknown; accs: Array<[string, Acc]> } | null {
+function compile (spec: Doc): { key: (d: Doc) => unknown; accs: Array<[string, Acc]>; paths: string[] } | null {
   const id = spec._id
   let key: (d: Doc) => unknown
+  const paths: string[] = []
   const p = fieldPath(id)
+  if (p !== null) paths.push(p)
   if (p !== null) key = (d) => { const v = read(d, p); return v === undefined ? null : v }
   else if (id === null || typeof id === 'number' || typeof id === 'boolean' || (typeof id === 'string' && !id.startsWith('$'))) key = () => id
   else if (id !== null && typeof id === 'object' && Object.getPrototypeOf(id) === Object.prototype) {
     const parts = Object.entries(id as Doc).map(([k, v]) => [k, fieldPath(v)] as const)
     if (parts.some(([k, v]) => v === null || k.startsWith('$'))) return null
+    for (const [, v] of parts) paths.push(v as string)
     key = (d) => {
       const out: Doc = {}
       for (const [k, path] of parts) { const v = read(d, path as string); if (v !== undefined) out[k] = v }
@@ -48,20 +52,28 @@ function compile (spec: Doc): { key: (d: Doc) => unknown; accs: Array<[string, A
       return null
     }
     accs.push([name, { kind, path, constant: 0 }])
+    paths.push(path)
   }
-  return { key, accs }
+  return { key, accs, paths }
 }
 
 interface State { id: unknown; vals: unknown[]; counts: number[] }
 
-/** Groups `docs` natively, or returns null when the stage needs mingo. */
-export function nativeGroup (docs: Doc[], spec: Doc): Doc[] | null {
+/** Top-level fields a native $group reads (null: not a native $group), so callers decode only those. */
+export function groupFields (spec: Doc): Set<string> | null {
+  const c = compile(spec)
+  return c === null ? null : pathFields(c.paths)
+}
+
+/** Groups `items` (each read as a document through `get`) natively, or returns null when the stage needs mingo. */
+export function nativeGroup<T> (items: readonly T[], spec: Doc, get: (item: T) => Doc): Doc[] | null {
   const c = compile(spec)
   if (c === null) return null
   const { key, accs } = c
   const groups = new Map<string, State>()
   try {
-    for (const d of docs) {
+    for (const item of items) {
+      const d = get(item)
       const id = key(d)
       const k = valueKey(id)
       let st = groups.get(k)

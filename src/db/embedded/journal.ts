@@ -1,10 +1,12 @@
 // Durability: an append-only journal (framed BSON records, group-committed with one fdatasync per tick),
-// replayed at start, and compacted in the background into a snapshot written beside it.
+// replayed at start, and compacted in the background into a snapshot written beside it. A `put` record carries
+// the stored document's bytes as they are, both ways (no re-serialising on write, no decoding on replay).
 import { promises as fsp, openSync, closeSync, fsyncSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import path from 'node:path'
 import { BSON } from 'bson'
 import type { Doc } from './values.js'
+import { elements } from './bson-raw.js'
 
 export type JournalRecord = Doc & { op: string }
 
@@ -21,8 +23,22 @@ export function frame (rec: JournalRecord): Buffer {
 }
 
 /** Frames `{op: 'put', db, c, d}` around a document's existing BSON bytes (no re-serialisation). */
+const putHeads = new Map<string, Uint8Array>()
+
+/** `{op: 'put', db, c}` serialised once per namespace (every stored document's record starts with it). */
+function putHead (db: string, c: string): Uint8Array {
+  const key = db + '\u0000' + c
+  let head = putHeads.get(key)
+  if (head === undefined) {
+    if (putHeads.size > 1000) putHeads.clear()
+    head = BSON.serialize({ op: 'put', db, c })
+    putHeads.set(key, head)
+  }
+  return head
+}
+
 export function framePutRaw (db: string, c: string, raw: Buffer): Buffer {
-  const head = BSON.serialize({ op: 'put', db, c })
+  const head = putHead(db, c)
   // head without its trailing 0x00, then element 'd' (type 3) holding raw, then the closing 0x00.
   const bodyLen = head.length - 1 + 1 + 2 + raw.length + 1
   const out = Buffer.allocUnsafe(HEADER + bodyLen)
@@ -39,7 +55,7 @@ export function framePutRaw (db: string, c: string, raw: Buffer): Buffer {
 }
 
 /** Reads framed records; stops at the first torn or corrupt record and reports the valid length. */
-export function readFrames (buf: Buffer, onRecord: (rec: JournalRecord) => void): number {
+export function readFrames (buf: Buffer, onRecord: (rec: JournalRecord) => void, onPut?: (db: string, c: string, doc: Buffer) => void): number {
   let off = 0
   while (off + HEADER <= buf.length) {
     const len = buf.readUInt32LE(off)
@@ -47,10 +63,23 @@ export function readFrames (buf: Buffer, onRecord: (rec: JournalRecord) => void)
     if (len < 5 || off + HEADER + len > buf.length) break
     const body = buf.subarray(off + HEADER, off + HEADER + len)
     if (crc32(body) !== crc) break
-    onRecord(BSON.deserialize(body, DESERIALIZE_OPTIONS) as JournalRecord)
+    const put = onPut !== undefined ? rawPut(body) : null
+    if (put !== null) (onPut as NonNullable<typeof onPut>)(put.db, put.c, put.d)
+    else onRecord(BSON.deserialize(body, DESERIALIZE_OPTIONS) as JournalRecord)
     off += HEADER + len
   }
   return off
+}
+
+/** A `put` record's namespace and document bytes, read without decoding the document. */
+function rawPut (body: Buffer): { db: string; c: string; d: Buffer } | null {
+  const els = elements(body)
+  const op = els.get('op'); const db = els.get('db'); const c = els.get('c'); const d = els.get('d')
+  if (op === undefined || db === undefined || c === undefined || d === undefined) return null
+  if (op[3] !== 2 || db[3] !== 2 || c[3] !== 2 || d[3] !== 3) return null
+  const str = (e: [number, number, number, number]): string => body.toString('utf8', e[1] + 4, e[2] - 1)
+  if (str(op) !== 'put') return null
+  return { db: str(db), c: str(c), d: body.subarray(d[1], d[2]) }
 }
 
 export function journalName (gen: number): string { return `journal-${String(gen).padStart(8, '0')}.log` }
@@ -160,8 +189,8 @@ export class Journal {
   }
 }
 
-/** Writes a snapshot atomically (tmp file, fsync, rename, directory fsync). Yields between chunks. */
-export async function writeSnapshot (dir: string, gen: number, records: Iterable<JournalRecord>): Promise<number> {
+/** Writes a snapshot of framed records atomically (tmp file, fsync, rename, directory fsync). Yields between chunks. */
+export async function writeSnapshot (dir: string, gen: number, frames: Iterable<Buffer>): Promise<number> {
   const tmp = path.join(dir, snapshotName(gen) + '.tmp')
   const fh = await fsp.open(tmp, 'w')
   let total = 0
@@ -169,8 +198,7 @@ export async function writeSnapshot (dir: string, gen: number, records: Iterable
     let chunk: Buffer[] = []
     let size = 0
     let n = 0
-    for (const rec of records) {
-      const f = frame(rec)
+    for (const f of frames) {
       chunk.push(f); size += f.length; total += f.length
       if (size > 4 * 1024 * 1024) { await fh.write(Buffer.concat(chunk)); chunk = []; size = 0 }
       if (++n % 2000 === 0) await new Promise((resolve) => setImmediate(resolve))

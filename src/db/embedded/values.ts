@@ -1,4 +1,4 @@
-// BSON value helpers: MongoDB's cross-type ordering, stable map keys, freezing and cloning of stored documents.
+// BSON value helpers: MongoDB's cross-type ordering, stable map keys, cloning.
 import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, BSONRegExp } from 'bson'
 
 export type Doc = Record<string, unknown>
@@ -121,55 +121,9 @@ function keyPart (v: unknown): string {
   return 'x' + String(v)
 }
 
-const INTERN_MAX = 48
-const internTable = new Map<string, string>()
-const fieldStats = new Map<string, { tries: number; hits: number }>()
-
-/**
- * Shares short repeated strings (site, product, operation, actor ids) across stored documents to save memory.
- * Per field name it learns whether values repeat; fields of unique values (summaries, ids) stop being looked up.
- */
-function intern (field: string, s: string): string {
-  if (s.length > INTERN_MAX) return s
-  let st = fieldStats.get(field)
-  if (st === undefined) { st = { tries: 0, hits: 0 }; fieldStats.set(field, st) }
-  if (st.tries >= 10_000 && st.hits * 8 < st.tries) return s
-  if (st.tries < 1e9) st.tries++
-  const hit = internTable.get(s)
-  if (hit !== undefined) { st.hits++; return hit }
-  if (internTable.size < 100_000) internTable.set(s, s)
-  return s
-}
-
 function isPlainObject (v: object): boolean {
   const p = Object.getPrototypeOf(v)
   return p === Object.prototype || p === null
-}
-
-/**
- * Prepares a decoded document for storage: Int32/integer Doubles become numbers (what mingo understands),
- * short strings are interned, and everything is deep-frozen so that no read path can ever mutate stored data.
- */
-export function normaliseForStorage (v: unknown, field = ''): unknown {
-  if (typeof v === 'string') return intern(field, v)
-  if (v === null || typeof v !== 'object') return v
-  if (v instanceof Int32 || v instanceof Double) return v.value
-  if (Object.isFrozen(v)) return v
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = normaliseForStorage(v[i], field)
-    return Object.freeze(v)
-  }
-  if (isPlainObject(v)) {
-    const o = v as Doc
-    for (const k in o) {
-      const x = o[k]
-      // Unique values such as _id gain nothing from interning.
-      if (typeof x === 'string') { if (k !== '_id') o[k] = intern(k, x) } else if (x !== null && typeof x === 'object') o[k] = normaliseForStorage(x, k)
-    }
-    return Object.freeze(o)
-  }
-  // BSON value objects (ObjectId, Date, Long, Binary) are treated as immutable; some cache state internally.
-  return v
 }
 
 /** A mutable deep copy (BSON value objects are immutable and shared). */

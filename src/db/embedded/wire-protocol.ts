@@ -1,7 +1,8 @@
 // MongoDB wire protocol framing: OP_QUERY (legacy handshake) → OP_REPLY, and OP_MSG both ways.
 import { BSON } from 'bson'
 import type { Doc } from './values.js'
-import { elements, RAW, withoutElement } from './bson-raw.js'
+import { documentOf, elements, latin1Write, RAW, withoutElement } from './bson-raw.js'
+import { RawBatch } from './cursors.js'
 
 export const OpCode = Object.freeze({ Reply: 1, Query: 2004, Msg: 2013, Compressed: 2012 } as const)
 export const MsgFlags = Object.freeze({ ChecksumPresent: 1, MoreToCome: 2, ExhaustAllowed: 1 << 16 } as const)
@@ -39,9 +40,13 @@ export function parseMessage (buf: Buffer): ParsedMessage {
         while (p < stop) {
           const len = buf.readInt32LE(p)
           const raw = buf.subarray(p, p + len)
-          const doc = id === 'updates' ? lazyUpdateStatement(raw) : BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
-          Object.defineProperty(doc, RAW, { value: raw })
-          docs.push(doc)
+          if (id === 'documents') {
+            docs.push(new RawDocument(raw) as unknown as Doc)
+          } else {
+            const doc = id === 'updates' ? lazyUpdateStatement(raw) : BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+            Object.defineProperty(doc, RAW, { value: raw })
+            docs.push(doc)
+          }
           p += len
         }
         sequences.push([id, docs])
@@ -66,6 +71,15 @@ export function parseMessage (buf: Buffer): ParsedMessage {
     return { requestId, opCode, flags: 0, command, db: ns.split('.')[0] ?? 'admin', legacy: true }
   }
   throw new Error(`unsupported opCode ${opCode}`)
+}
+
+/**
+ * An inserted document from a document sequence, left undecoded: the insert command stores these bytes as they are
+ * (they live in the message buffer, so they must be copied or consumed before the handler returns).
+ */
+export class RawDocument {
+  constructor (readonly bytes: Buffer) {}
+  decode (): Doc { return BSON.deserialize(this.bytes, COMMAND_DESERIALIZE) as Doc }
 }
 
 /** Names of an update statement's top-level `u` operators, read without decoding their values. */
@@ -94,8 +108,54 @@ function lazyUpdateStatement (raw: Buffer): Doc {
 
 let nextResponseId = 1
 
+function serializedElements (doc: Doc): Buffer {
+  const b = BSON.serialize(doc, { ignoreUndefined: true })
+  return Buffer.from(b.buffer, b.byteOffset + 4, b.length - 5)
+}
+
+function embedded (type: number, name: string, doc: Buffer): Buffer {
+  const n = Buffer.byteLength(name, 'utf8')
+  const out = Buffer.allocUnsafe(1 + n + 1 + doc.length)
+  out[0] = type
+  out.write(name, 1, 'utf8')
+  out[1 + n] = 0
+  doc.copy(out, 2 + n)
+  return out
+}
+
+/** A BSON array of stored documents, their bytes copied straight from the Latin-1 strings. */
+function rawArray (docs: readonly string[]): Buffer {
+  let len = 5
+  for (let i = 0; i < docs.length; i++) len += 2 + String(i).length + (docs[i] as string).length
+  const out = Buffer.allocUnsafe(len)
+  out.writeInt32LE(len, 0)
+  let o = 4
+  for (let i = 0; i < docs.length; i++) {
+    out[o++] = 3
+    o += out.write(String(i), o, 'latin1')
+    out[o++] = 0
+    o += latin1Write(out, docs[i] as string, o)
+  }
+  out[o] = 0
+  return out
+}
+
+/** Serialises a reply; a cursor batch of stored documents goes out as their bytes (no decode and re-encode). */
+export function serializeBody (body: Doc): Buffer {
+  const cursor = body.cursor as Doc | undefined
+  const key = cursor === undefined || cursor === null ? null : cursor.firstBatch instanceof RawBatch ? 'firstBatch' : cursor.nextBatch instanceof RawBatch ? 'nextBatch' : null
+  if (key === null) {
+    const b = BSON.serialize(body, { ignoreUndefined: true })
+    return Buffer.from(b.buffer, b.byteOffset, b.length)
+  }
+  const { [key]: batch, ...cursorRest } = cursor as Doc
+  const { cursor: _cursor, ...bodyRest } = body
+  const cursorDoc = documentOf([embedded(4, key, rawArray((batch as RawBatch).docs)), serializedElements(cursorRest)])
+  return documentOf([embedded(3, 'cursor', cursorDoc), serializedElements(bodyRest)])
+}
+
 export function encodeMsg (responseTo: number, body: Doc): Buffer {
-  const doc = BSON.serialize(body, { ignoreUndefined: true })
+  const doc = serializeBody(body)
   const header = Buffer.allocUnsafe(21)
   header.writeInt32LE(21 + doc.length, 0)
   header.writeInt32LE(nextResponseId++, 4)
@@ -107,7 +167,7 @@ export function encodeMsg (responseTo: number, body: Doc): Buffer {
 }
 
 export function encodeReply (responseTo: number, body: Doc): Buffer {
-  const doc = BSON.serialize(body, { ignoreUndefined: true })
+  const doc = serializeBody(body)
   const header = Buffer.allocUnsafe(36)
   header.writeInt32LE(36 + doc.length, 0)
   header.writeInt32LE(nextResponseId++, 4)
