@@ -16,6 +16,20 @@ function cstringEnd (buf: Buffer, pos: number): number {
 /** Size in bytes of the value of type `type` starting at `pos`. */
 export function elementValueSize (buf: Buffer, type: number, pos: number): number { return valueSize(buf, type, pos) }
 
+/** valueSize for the common types without Buffer's bounds-checked readers. */
+function fastValueSize (buf: Buffer, type: number, pos: number): number {
+  switch (type) {
+    case 1: case 9: case 18: return 8
+    case 2: return 4 + int32(buf, pos)
+    case 3: case 4: return int32(buf, pos)
+    case 7: return 12
+    case 8: return 1
+    case 10: return 0
+    case 16: return 4
+    default: return valueSize(buf, type, pos)
+  }
+}
+
 function valueSize (buf: Buffer, type: number, pos: number): number {
   switch (type) {
     case 1: case 9: case 17: case 18: return 8
@@ -129,7 +143,12 @@ export function latin1Write (buf: Buffer, s: string, offset = 0): number { retur
 interface NameTable { names: string[]; bytes: Buffer[]; maxLen: number }
 const tables = new WeakMap<ReadonlySet<string>, NameTable>()
 
+let lastNames: ReadonlySet<string> | null = null
+let lastTable: NameTable | null = null
+
 function tableFor (names: ReadonlySet<string>): NameTable {
+  // Scans read the same set for every document: skip the WeakMap then.
+  if (names === lastNames) return lastTable as NameTable
   let t = tables.get(names)
   if (t === undefined) {
     const list = [...names]
@@ -137,7 +156,13 @@ function tableFor (names: ReadonlySet<string>): NameTable {
     t = { names: list, bytes, maxLen: Math.max(0, ...bytes.map((b) => b.length)) }
     tables.set(names, t)
   }
+  lastNames = names
+  lastTable = t
   return t
+}
+
+function int32 (b: Buffer, p: number): number {
+  return (b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)
 }
 
 function nameIndex (doc: Buffer, start: number, end: number, t: NameTable): number {
@@ -160,7 +185,7 @@ function nameIndex (doc: Buffer, start: number, end: number, t: NameTable): numb
 export function readFields (doc: Buffer, names: ReadonlySet<string>): Doc {
   const out: Doc = {}
   const t = tableFor(names)
-  const len = doc.readInt32LE(0)
+  const len = int32(doc, 0)
   let want = t.names.length
   let pos = 4
   while (pos < len - 1 && want > 0) {
@@ -168,7 +193,7 @@ export function readFields (doc: Buffer, names: ReadonlySet<string>): Doc {
     let nameEnd = pos + 1
     while (doc[nameEnd] !== 0) { if (nameEnd >= len) throw new Error('unterminated cstring'); nameEnd++ }
     const valueAt = nameEnd + 1
-    const end = valueAt + valueSize(doc, type, valueAt)
+    const end = valueAt + fastValueSize(doc, type, valueAt)
     const i = nameIndex(doc, pos + 1, nameEnd, t)
     if (i >= 0) {
       const name = t.names[i] as string
