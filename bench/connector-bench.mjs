@@ -1,7 +1,7 @@
 // End-to-end connector figures (not assertions): the in-process simulator (no faults) → real connectors and read-only
 // clients → scheduler → ingest → embedded store. Then, in the same run, the raw driver's unordered bulk upsert of the
 // same final documents into an identically indexed collection, as the baseline.
-// Run: npm run build && node bench/connector-bench.mjs [--full] [--events N] [--sim-main-thread]
+// Run: npm run build && node bench/connector-bench.mjs [--full] [--events N] [--sim-main-thread] [--ingest-writes N]
 //   (default 100k events; --full = 1M). The simulator runs in a worker thread unless --sim-main-thread.
 // CPU figures are for the whole process (all threads), which also hosts the simulator and the embedded store.
 import { mkdtemp, rm, readdir, readFile } from 'node:fs/promises'
@@ -29,6 +29,9 @@ const full = argv.includes('--full')
 const simOnMain = argv.includes('--sim-main-thread')
 const eventsArg = argv.indexOf('--events')
 const TARGET = eventsArg >= 0 ? Number(argv[eventsArg + 1]) : full ? 1_000_000 : 100_000
+const writesArg = argv.indexOf('--ingest-writes')
+// Ingest writes in flight at once (group commit); default: ingest's own default.
+const INGEST_WRITES = writesArg >= 0 ? Number(argv[writesArg + 1]) : undefined
 const RETENTION_SECONDS = 31_536_000
 const FAST = { concurrency: 4, ratePerSecond: 1_000_000, burst: 1_000_000 }
 
@@ -54,7 +57,7 @@ async function threadCpu () {
 let peakRss = process.memoryUsage().rss
 const rssSamples = []
 const sampler = setInterval(() => {
-  const rss = process.memoryUsage().rss
+  const rss = process.memoryUsage.rss()
   if (rss > peakRss) peakRss = rss
 }, 100)
 sampler.unref()
@@ -90,7 +93,7 @@ try {
   const identities = createIdentitiesRepository({ db, cipher, blindIndex, encryptDisplayNames: false, logger })
   const teams = createTeamsRepository({ db, logger })
   await Promise.all([identities.ensureIndexes(), teams.ensureIndexes()])
-  const ingest = createIngest({ db, cipher, blindIndex, logger, identities, teams, retentionSeconds: RETENTION_SECONDS, encryptDisplayNames: false })
+  const ingest = createIngest({ db, cipher, blindIndex, logger, identities, teams, retentionSeconds: RETENTION_SECONDS, encryptDisplayNames: false, maxConcurrentWrites: INGEST_WRITES })
 
   const clients = createClientFactory({
     logger,
@@ -158,6 +161,8 @@ try {
   console.log(`  events/s          ${eps.toFixed(0)}`)
   console.log(`  CPU-s / 100k      ${(cpuS / (stored / 100_000)).toFixed(2)}  (process total ${cpuS.toFixed(1)} s, includes simulator and store)`)
   console.log(`  HTTP requests     ${simStats.requests}  (${(stored / simStats.requests).toFixed(0)} events per request)`)
+  const routes = Object.entries(simStats.byRoute ?? {}).sort((a, b) => b[1] - a[1])
+  console.log(`    ${routes.slice(0, 8).map(([r, n]) => `${r} ${n}`).join(', ')}`)
   const mainTid = String(process.pid)
   const mainCpu = (threads1.get(mainTid)?.cpu ?? 0) - (threads0.get(mainTid)?.cpu ?? 0)
   console.log(`  main thread       ${(mainCpu / (stored / 100_000)).toFixed(2)} CPU-s / 100k (${mainCpu.toFixed(1)} s; event loop busy ${(elu.utilization * 100).toFixed(0)}% of wall)`)

@@ -70,6 +70,28 @@ t.test('endpoint details beyond the full walk', async (t) => {
     t.equal(plain.issues[0].fields.comment, undefined, 'no comment field unless asked for')
   })
 
+  t.test('CQL search history expansions match the versions endpoint (version 1 and n - 1)', async (t) => {
+    const cql = encodeURIComponent('type in (page, blogpost) AND lastmodified >= "2025-06-01" ORDER BY lastmodified')
+    const { body } = await f.get(`/wiki/rest/api/search?cql=${cql}&limit=40&expand=content.version,content.history,content.history.previousVersion`)
+    let compared = 0
+    for (const hit of body.results) {
+      const c = hit.content
+      const { body: versions } = await f.get(`/wiki/api/v2/${c.type === 'page' ? 'pages' : 'blogposts'}/${c.id}/versions?limit=250&sort=modified-date`)
+      const byNumber = new Map(versions.results.map((v: { number: number }) => [v.number, v]))
+      const first = byNumber.get(1) as { createdAt: string, authorId: string }
+      t.equal(c.history.createdDate, first.createdAt, `${c.id} created`)
+      t.equal(c.history.createdBy.accountId, first.authorId)
+      if (c.version.number >= 2) {
+        const prev = byNumber.get(c.version.number - 1) as { createdAt: string, authorId: string }
+        t.equal(c.history.previousVersion.number, c.version.number - 1)
+        t.equal(c.history.previousVersion.when, prev.createdAt)
+        t.equal(c.history.previousVersion.by.accountId, prev.authorId)
+        compared++
+      } else t.equal(c.history.previousVersion, undefined)
+    }
+    t.ok(compared > 0, 'items with several versions were compared')
+  })
+
   t.test('changelog truncation in search and full changelog paging', async (t) => {
     const { body } = await f.get(`/rest/api/3/search/jql?expand=changelog&fields=summary&maxResults=100&jql=${encodeURIComponent('updated >= "2025-01-01"')}`)
     const truncated = body.issues.find((i: any) => i.changelog.total > i.changelog.histories.length)
