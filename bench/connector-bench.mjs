@@ -1,10 +1,10 @@
 // End-to-end connector figures (not assertions): the in-process simulator (no faults) → real connectors and read-only
 // clients → scheduler → ingest → embedded store. Then, in the same run, the raw driver's unordered bulk upsert of the
 // same final documents into an identically indexed collection, as the baseline.
-// Run: npm run build && node bench/connector-bench.mjs [--full] [--events N] [--sim-main-thread]
+// Run: npm run build && node bench/connector-bench.mjs [--full] [--events N] [--sim-main-thread] [--ingest-writes N]
 //   (default 100k events; --full = 1M). The simulator runs in a worker thread unless --sim-main-thread.
 // CPU figures are for the whole process (all threads), which also hosts the simulator and the embedded store.
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, readdir, readFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -29,23 +29,57 @@ const full = argv.includes('--full')
 const simOnMain = argv.includes('--sim-main-thread')
 const eventsArg = argv.indexOf('--events')
 const TARGET = eventsArg >= 0 ? Number(argv[eventsArg + 1]) : full ? 1_000_000 : 100_000
+const writesArg = argv.indexOf('--ingest-writes')
+// Ingest writes in flight at once (group commit); default: ingest's own default.
+const INGEST_WRITES = writesArg >= 0 ? Number(argv[writesArg + 1]) : undefined
 const RETENTION_SECONDS = 31_536_000
 const FAST = { concurrency: 4, ratePerSecond: 1_000_000, burst: 1_000_000 }
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
 const secs = (us) => us / 1e6
 
+/** CPU seconds per thread of this process (Linux /proc): the main thread's tid is the pid. */
+async function threadCpu () {
+  const out = new Map()
+  let tids = []
+  try { tids = await readdir('/proc/self/task') } catch { return out }
+  for (const tid of tids) {
+    try {
+      const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const comm = (await readFile(`/proc/self/task/${tid}/comm`, 'utf8')).trim()
+      out.set(tid, { comm, cpu: (Number(fields[11]) + Number(fields[12])) / 100 })
+    } catch {}
+  }
+  return out
+}
+
 let peakRss = process.memoryUsage().rss
 const rssSamples = []
 const sampler = setInterval(() => {
-  const rss = process.memoryUsage().rss
+  const rss = process.memoryUsage.rss()
   if (rss > peakRss) peakRss = rss
 }, 100)
 sampler.unref()
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'atlaslens-connector-bench-'))
 const store = await startEmbeddedStore({ dataDir, port: 0 })
-const client = await MongoClient.connect(store.uri)
+// Command monitoring counts the write operations (documents written) that ingest sends during the run.
+const client = await MongoClient.connect(store.uri, { monitorCommands: true })
+const writeOps = new Map()
+let counting = false
+client.on('commandStarted', (e) => {
+  if (!counting) return
+  const c = e.command
+  const kind = e.commandName
+  if (kind !== 'update' && kind !== 'insert' && kind !== 'delete' && kind !== 'findAndModify') return
+  const name = c[kind]
+  const n = kind === 'findAndModify' ? 1 : (c.updates ?? c.documents ?? c.deletes ?? []).length
+  const w = writeOps.get(name) ?? { commands: 0, ops: 0 }
+  w.commands++
+  w.ops += n
+  writeOps.set(name, w)
+})
 const db = client.db(`bench_${randomBytes(4).toString('hex')}`)
 const logger = pino({ level: 'silent' })
 const now = new Date(Date.now() - 60_000)
@@ -59,7 +93,7 @@ try {
   const identities = createIdentitiesRepository({ db, cipher, blindIndex, encryptDisplayNames: false, logger })
   const teams = createTeamsRepository({ db, logger })
   await Promise.all([identities.ensureIndexes(), teams.ensureIndexes()])
-  const ingest = createIngest({ db, cipher, blindIndex, logger, identities, teams, retentionSeconds: RETENTION_SECONDS, encryptDisplayNames: false })
+  const ingest = createIngest({ db, cipher, blindIndex, logger, identities, teams, retentionSeconds: RETENTION_SECONDS, encryptDisplayNames: false, maxConcurrentWrites: INGEST_WRITES })
 
   const clients = createClientFactory({
     logger,
@@ -93,6 +127,9 @@ try {
   const expected = Object.values(truth).reduce((a, b) => a + b, 0)
   console.log(`simulator (${simOnMain ? 'main thread' : 'worker thread'}): ${expected} records in the retention window (target ${TARGET}); sources ${JSON.stringify(truth)}`)
 
+  const threads0 = await threadCpu()
+  const elu0 = performance.eventLoopUtilization()
+  counting = true
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const progress = setInterval(async () => {
@@ -106,6 +143,9 @@ try {
   clearInterval(progress)
   const wallMs = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
+  counting = false
+  const elu = performance.eventLoopUtilization(elu0)
+  const threads1 = await threadCpu()
   const states = await scheduler.states.list()
   const failed = states.filter((s) => s.availability !== 'ok')
   const stored = await db.collection('events').countDocuments({})
@@ -121,6 +161,18 @@ try {
   console.log(`  events/s          ${eps.toFixed(0)}`)
   console.log(`  CPU-s / 100k      ${(cpuS / (stored / 100_000)).toFixed(2)}  (process total ${cpuS.toFixed(1)} s, includes simulator and store)`)
   console.log(`  HTTP requests     ${simStats.requests}  (${(stored / simStats.requests).toFixed(0)} events per request)`)
+  const routes = Object.entries(simStats.byRoute ?? {}).sort((a, b) => b[1] - a[1])
+  console.log(`    ${routes.slice(0, 8).map(([r, n]) => `${r} ${n}`).join(', ')}`)
+  const mainTid = String(process.pid)
+  const mainCpu = (threads1.get(mainTid)?.cpu ?? 0) - (threads0.get(mainTid)?.cpu ?? 0)
+  console.log(`  main thread       ${(mainCpu / (stored / 100_000)).toFixed(2)} CPU-s / 100k (${mainCpu.toFixed(1)} s; event loop busy ${(elu.utilization * 100).toFixed(0)}% of wall)`)
+  const others = [...threads1].filter(([tid]) => tid !== mainTid).map(([tid, v]) => ({ tid, comm: v.comm, cpu: v.cpu - (threads0.get(tid)?.cpu ?? 0) })).filter((x) => x.cpu >= 0.5).sort((a, b) => b.cpu - a.cpu)
+  console.log(`  other threads     ${others.map((x) => `${x.comm}#${x.tid} ${x.cpu.toFixed(1)} s`).join(', ')}  (store and simulator workers, GC, libuv)`)
+  let opsTotal = 0
+  let commandsTotal = 0
+  for (const w of writeOps.values()) { opsTotal += w.ops; commandsTotal += w.commands }
+  console.log(`  writes            ${(opsTotal / stored).toFixed(2)} documents written per event stored (${opsTotal} write ops in ${commandsTotal} commands)`)
+  console.log(`    ${[...writeOps].sort((a, b) => b[1].ops - a[1].ops).map(([name, w]) => `${name} ${w.ops}/${w.commands}`).join(', ')}  (ops/commands)`)
   console.log(`  peak RSS          ${mb(Math.max(peakRss, process.resourceUsage().maxRSS * 1024))}`)
   for (const s of states) console.log(`    ${s.source.padEnd(20)} ${String(s.last_run?.records ?? 0).padStart(8)} records ${String(s.last_run?.pages ?? 0).padStart(6)} pages ${((s.last_run?.duration_ms ?? 0) / 1000).toFixed(1).padStart(7)} s`)
 

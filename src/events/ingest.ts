@@ -1,5 +1,8 @@
 // The only write path for events: validate and minimise drafts, insert new ones with one unordered bulk upsert
 // ($setOnInsert only, so a stored audit event is never altered), then update identities, teams and rollups.
+// Group commit: pages that arrive while a write is in flight are merged into the next write, so concurrent sources
+// (and a source's concurrent lanes) share one events bulkWrite and one identities/rollups/day-counter pass. Each
+// caller's promise still settles only once its own events and follow-up writes are durable (or failed).
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb'
 import type { Logger } from 'pino'
 import type { BlindIndex, FieldCipher } from '../crypto/field-cipher.js'
@@ -23,9 +26,23 @@ export interface IngestOptions {
   /** Shared repositories (the events plugin passes its own); built here when absent. */
   identities?: IdentitiesRepository
   teams?: TeamsRepository
+  /** Writes in flight at once (default 2: the store works on one while the next is encoded). */
+  maxConcurrentWrites?: number
+  /** Events merged into one write at most (default 5000); a larger single page is still written whole. */
+  maxGroupEvents?: number
 }
 
 export type Ingest = (drafts: EventDraft[]) => Promise<IngestResult>
+
+/** One caller's validated page, waiting for a write. */
+interface Prepared {
+  result: IngestResult
+  events: UnifiedEvent[]
+  observations: IdentityObservation[]
+  memberships: Map<string, TimedMembershipChange>
+  resolve: (result: IngestResult) => void
+  reject: (err: unknown) => void
+}
 
 export function createIngest (opts: IngestOptions): Ingest {
   const { db, logger, blindIndex } = opts
@@ -34,8 +51,12 @@ export function createIngest (opts: IngestOptions): Ingest {
   const teams = opts.teams ?? createTeamsRepository({ db, logger, now })
   const events = db.collection<UnifiedEvent>(EVENTS)
   const pseudonym = (value: string): string => `pseudo:${blindIndex.email(value).slice(0, 22)}`
+  const maxWrites = Math.max(1, opts.maxConcurrentWrites ?? 2)
+  const maxGroupEvents = Math.max(1, opts.maxGroupEvents ?? 5000)
+  const queue: Prepared[] = []
+  let writing = 0
 
-  return async function ingest (drafts) {
+  function prepare (drafts: EventDraft[]): Omit<Prepared, 'resolve' | 'reject'> {
     const result: IngestResult = { received: drafts.length, inserted: 0, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 }
     const at = now()
     const cutoff = at.getTime() - opts.retentionSeconds * 1000
@@ -77,23 +98,58 @@ export function createIngest (opts: IngestOptions): Ingest {
       // Reasons and counts only: a rejected record may carry personal data.
       logger.warn({ rejected: result.rejected, reasons, source: drafts[0]?.source }, 'ingest rejected invalid records')
     }
-    if (batch.length === 0) return result
+    return { result, events: batch, observations, memberships }
+  }
 
-    const insertedIds = await insertNew(batch)
-    const inserted = batch.filter((e) => insertedIds.has(e._id))
-    result.inserted = inserted.length
-    result.alreadyPresent += batch.length - inserted.length
+  /** Starts writes while there is queued work and a free slot; each write takes whole pages up to the group cap. */
+  function pump (): void {
+    while (writing < maxWrites && queue.length > 0) {
+      const group: Prepared[] = []
+      let size = 0
+      while (queue.length > 0 && (group.length === 0 || size + (queue[0] as Prepared).events.length <= maxGroupEvents)) {
+        const next = queue.shift() as Prepared
+        size += next.events.length
+        group.push(next)
+      }
+      writing++
+      writeGroup(group)
+        .then(() => { for (const p of group) p.resolve(p.result) })
+        .catch((err: unknown) => { for (const p of group) p.reject(err) })
+        .finally(() => { writing--; pump() })
+    }
+  }
 
+  async function writeGroup (group: Prepared[]): Promise<void> {
+    // One _id in two pages of the group: the first page owns it, the others count it as already present.
+    const owner = new Map<string, Prepared>()
+    const batch: UnifiedEvent[] = []
+    for (const p of group) {
+      for (const e of p.events) {
+        if (owner.has(e._id)) { p.result.alreadyPresent++; continue }
+        owner.set(e._id, p)
+        batch.push(e)
+      }
+    }
+    const insertedIds = batch.length > 0 ? await insertNew(batch) : new Set<string>()
+    const inserted: UnifiedEvent[] = []
+    const changes: TimedMembershipChange[] = []
+    for (const e of batch) {
+      const p = owner.get(e._id) as Prepared
+      if (!insertedIds.has(e._id)) { p.result.alreadyPresent++; continue }
+      p.result.inserted++
+      inserted.push(e)
+      const m = p.memberships.get(e._id)
+      if (m !== undefined) changes.push(m)
+    }
     // Identities are observed for every valid event (idempotent upserts, so a retried page still heals them);
     // rollups and membership changes only for events inserted now, so a re-read never double-counts.
-    const changes = inserted.flatMap((e) => memberships.get(e._id) ?? [])
+    const observations = group.length === 1 ? (group[0] as Prepared).observations : group.flatMap((p) => p.observations)
     await Promise.all([
-      identities.observe(observations),
+      observations.length > 0 ? identities.observe(observations) : Promise.resolve(0),
       incrementRollups(db, inserted),
       changes.length > 0 ? teams.applyMembershipChanges(changes) : Promise.resolve(0)
     ])
-    logger.debug({ ...result }, 'ingest batch written')
-    return result
+    logger.debug({ pages: group.length, events: batch.length, inserted: inserted.length }, 'ingest batch written')
   }
 
   async function insertNew (batch: UnifiedEvent[]): Promise<Set<string>> {
@@ -116,5 +172,14 @@ export function createIngest (opts: IngestOptions): Ingest {
       ids.add(typeof id === 'string' ? id : (batch[Number(index)] as UnifiedEvent)._id)
     }
     return ids
+  }
+
+  return async function ingest (drafts) {
+    const prepared = prepare(drafts)
+    if (prepared.events.length === 0) return prepared.result
+    return await new Promise<IngestResult>((resolve, reject) => {
+      queue.push({ ...prepared, resolve, reject })
+      pump()
+    })
   }
 }

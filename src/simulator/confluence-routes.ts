@@ -196,6 +196,17 @@ export function registerConfluenceRoutes (app: FastifyInstance, ctx: SimContext)
         content.version = { by: { type: 'known', accountId: by.accountId, accountType: 'atlassian', displayName: by.displayName, publicName: by.displayName }, when: isoTime(t), number: n, minorEdit: false }
       }
       if (expand.some((e) => e.includes('space'))) content.space = { id: Number(space.id), key: space.key, name: space.name, type: space.type, status: 'current' }
+      if (expand.some((e) => e === 'content.history' || e.startsWith('content.history.'))) {
+        // ContentHistory: the creation (= version 1) and, when asked for, the version before the current one.
+        const person = (p: typeof org.people[number]): Record<string, unknown> => ({ type: 'known', accountId: p.accountId, accountType: 'atlassian', displayName: p.displayName, publicName: p.displayName })
+        const history: Record<string, unknown> = { latest: true, createdBy: person(org.people[d.author[i]!]!), createdDate: isoTime(d.created[i]!) }
+        const n = visibleVersions(d, i, snap)
+        if (expand.includes('content.history.previousVersion') && n >= 2) {
+          const g = d.vStart[i]! + n - 2
+          history.previousVersion = { by: person(org.people[d.vAuthor[g]!]!), when: isoTime(d.vTime[g]!), number: n - 1, minorEdit: false }
+        }
+        content.history = history
+      }
       return {
         content,
         title: contentTitle(ctx, i),

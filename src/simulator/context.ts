@@ -15,7 +15,7 @@ export interface SimContext {
   credentials: SimCredentials
   orgId: string
   workspace: string
-  stats: { requests: number }
+  stats: { requests: number, byRoute: Record<string, number> }
   /** Small LRU for snapshot listings (a cursor pages through the listing as of its snapshot time). */
   snapshot: <T>(key: string, build: () => T) => T
 }

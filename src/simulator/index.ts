@@ -41,7 +41,7 @@ export interface SimulatorHandle {
   siteHost: string
   credentials: SimCredentials
   faults: FaultConfig
-  stats: () => { requests: number, faultsInjected: Record<string, number> }
+  stats: () => { requests: number, faultsInjected: Record<string, number>, byRoute: Record<string, number> }
 }
 
 export type SimulatorApp = FastifyInstance & { simulator: SimulatorHandle }
@@ -62,7 +62,7 @@ export async function buildSimulator (opts: SimulatorOptions = {}): Promise<Simu
     credentials,
     orgId: opts.orgId ?? 'sim-org',
     workspace: opts.workspace ?? 'acme',
-    stats: { requests: 0 },
+    stats: { requests: 0, byRoute: {} },
     snapshot: createSnapshotCache()
   }
   // Never log Authorization headers: the default serializers log method and URL only.
@@ -72,6 +72,9 @@ export async function buildSimulator (opts: SimulatorOptions = {}): Promise<Simu
     const product = productOf(req.url)
     if (product === ProductKind.Simulator) return
     ctx.stats.requests++
+    // Per route pattern (ids left out), so a benchmark can see which endpoints its requests go to.
+    const route = `${req.method} ${req.routeOptions.url ?? '(no route)'}`
+    ctx.stats.byRoute[route] = (ctx.stats.byRoute[route] ?? 0) + 1
     if (product === ProductKind.Other) return sendError(reply, product, 404, 'Not found')
     if (!authorized(product, req.headers.authorization, credentials)) return sendError(reply, product, 401, unauthorizedMessage(product))
     if (faults.expireTokenNow()) {
@@ -118,7 +121,7 @@ export async function buildSimulator (opts: SimulatorOptions = {}): Promise<Simu
     siteHost: '127.0.0.1',
     credentials,
     faults: faults.config,
-    stats: () => ({ requests: ctx.stats.requests, faultsInjected: { ...faults.counts } })
+    stats: () => ({ requests: ctx.stats.requests, faultsInjected: { ...faults.counts }, byRoute: { ...ctx.stats.byRoute } })
   }
   app.decorate('simulator', handle)
   return app as unknown as SimulatorApp

@@ -154,6 +154,9 @@ export function worklogJson (ctx: SimContext, req: FastifyRequest, d: JiraData, 
   return quirk(ctx, QuirkTag.Worklog, w, r, ['comment', 'updateAuthor'])
 }
 
+/** Comments the `comment` field of a search result carries at most (API-NOTES §5). */
+export const EMBEDDED_COMMENTS = 20
+
 export const ALL_FIELDS = ['summary', 'status', 'project', 'issuetype', 'created', 'updated', 'reporter', 'creator', 'assignee', 'priority', 'labels'] as const
 
 export function issueJson (ctx: SimContext, req: FastifyRequest, d: JiraData, i: number, fields: readonly string[], changelog: boolean): Record<string, unknown> {
@@ -190,6 +193,15 @@ export function issueJson (ctx: SimContext, req: FastifyRequest, d: JiraData, i:
         case 'assignee': f.assignee = hash32(org.seed, 0x58, i) % 4 === 0 ? null : jiraUser(ctx, req, org.people[hash32(org.seed, 0x59, i) % org.people.length]!); break
         case 'priority': f.priority = { id: '3', name: 'Medium' }; break
         case 'labels': f.labels = []; break
+        case 'comment': {
+          // Like search/jql: at most 20 comments (oldest first) embedded; `total` tells the caller to page /comment.
+          const lo = d.cStart[i]!
+          const end = upperVisible(d.cTime, lo, d.cStart[i + 1]!, now)
+          const comments = []
+          for (let c = lo; c < Math.min(end, lo + EMBEDDED_COMMENTS); c++) comments.push(commentJson(ctx, req, d, i, c))
+          f.comment = { comments, self: `${origin(req)}/rest/api/3/issue/${id}/comment`, maxResults: comments.length, total: end - lo, startAt: 0 }
+          break
+        }
         default: break
       }
     }

@@ -12,7 +12,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { id: 0, kind: 'ready', url: string, info: { orgId: string, workspace: string, siteHost: string, credentials: SimCredentials } }
   | { id: number, kind: 'groundTruth', value: Record<string, number> }
-  | { id: number, kind: 'stats', value: { requests: number, faultsInjected: Record<string, number> } }
+  | { id: number, kind: 'stats', value: { requests: number, faultsInjected: Record<string, number>, byRoute: Record<string, number> } }
   | { id: number, kind: 'closed' }
 
 export interface WorkerSimulatorHandle {
@@ -21,7 +21,7 @@ export interface WorkerSimulatorHandle {
   siteHost: string
   credentials: SimCredentials
   groundTruth: (from?: Date, to?: Date) => Promise<Record<string, number>>
-  stats: () => Promise<{ requests: number, faultsInjected: Record<string, number> }>
+  stats: () => Promise<{ requests: number, faultsInjected: Record<string, number>, byRoute: Record<string, number> }>
 }
 
 export interface WorkerSimulator {
@@ -65,7 +65,7 @@ export async function startSimulatorInWorker (opts: SimulatorOptions = {}, port 
       },
       stats: async () => {
         const r = await ask({ kind: 'stats' })
-        return r.kind === 'stats' ? r.value : { requests: 0, faultsInjected: {} }
+        return r.kind === 'stats' ? r.value : { requests: 0, faultsInjected: {}, byRoute: {} }
       }
     },
     close: async () => {

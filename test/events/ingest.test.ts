@@ -154,3 +154,82 @@ t.test('two writers ingesting the same page at once: every event stored once, co
   const rollupTotal = (await db.collection('event_rollups_daily').find({}).toArray()).reduce((s, r) => s + (r.count as number), 0)
   t.equal(rollupTotal, 60, 'rollups follow the inserts, not the attempts')
 })
+
+t.test('two ingest instances racing on one page: every event stored once, counts add up', async (t) => {
+  const { db, ingest } = await setup(t)
+  const other = createIngest({
+    db, logger: captureLogger().logger, cipher: createFieldCipher(keys), blindIndex: createBlindIndex(keys),
+    retentionSeconds: 31_536_000, encryptDisplayNames: false, now: () => NOW
+  })
+  const page = pages(1, 50, 900)[0] as EventDraft[]
+  const [a, b] = await Promise.all([ingest(page), other(page)])
+  t.equal(a.inserted + b.inserted, 50)
+  t.equal(a.alreadyPresent + b.alreadyPresent, 50)
+  t.equal(await db.collection('events').countDocuments(), 50)
+  const rollupTotal = (await db.collection('event_rollups_daily').find({}).toArray()).reduce((s, r) => s + (r.count as number), 0)
+  t.equal(rollupTotal, 50)
+})
+
+t.test('group commit: pages queued behind a write share the next one, each caller gets its own counts', async (t) => {
+  const { MongoClient } = await import('mongodb')
+  const client = await MongoClient.connect(mongo.uri, { monitorCommands: true })
+  t.teardown(async () => { await client.close() })
+  const db = client.db(`${mongo.dbName}_${++dbs}`)
+  t.teardown(async () => { await db.dropDatabase() })
+  const { logger } = captureLogger()
+  await ensureEventIndexes(db, logger)
+  const writes: Record<string, number> = {}
+  client.on('commandStarted', (e) => {
+    if (e.commandName === 'update') writes[e.command.update as string] = (writes[e.command.update as string] ?? 0) + 1
+  })
+  const ingest = createIngest({
+    db, logger, cipher: createFieldCipher(keys), blindIndex: createBlindIndex(keys),
+    retentionSeconds: 31_536_000, encryptDisplayNames: false, now: () => NOW, maxConcurrentWrites: 1
+  })
+  const batches = pages(6, 30, 2000)
+  // Page 2 repeats one record of page 1 and one of its own: counted once, as already present, in its own result.
+  batches[2] = [...(batches[2] as EventDraft[]), (batches[1] as EventDraft[])[0] as EventDraft, (batches[2] as EventDraft[])[0] as EventDraft]
+  const results = await Promise.all(batches.map(async (p) => await ingest(p)))
+  t.same(results.map((r) => r.inserted), [30, 30, 30, 30, 30, 30])
+  t.same(results.map((r) => r.alreadyPresent), [0, 0, 2, 0, 0, 0])
+  t.equal(await db.collection('events').countDocuments(), 180)
+  t.ok((writes.events ?? 0) >= 2 && (writes.events ?? 0) < 6, `the first page is written alone, the other five share one write (${writes.events} events writes)`)
+  const rollupTotal = (await db.collection('event_rollups_daily').find({}).toArray()).reduce((s, r) => s + (r.count as number), 0)
+  t.equal(rollupTotal, 180, 'rollups equal the inserted events')
+  const again = await Promise.all(batches.map(async (p) => await ingest(p)))
+  t.same(again.map((r) => r.inserted), [0, 0, 0, 0, 0, 0], 're-reading every page inserts nothing')
+  t.equal((await db.collection('event_rollups_daily').find({}).toArray()).reduce((s, r) => s + (r.count as number), 0), 180)
+})
+
+t.test('a failed group write rejects every page in it; a retry then inserts them once', async (t) => {
+  const { db } = await setup(t)
+  let failDayCounts = true
+  // The day-counter write fails (as a store error would) while the events themselves were written.
+  const flaky = new Proxy(db, {
+    get (target, prop, receiver) {
+      if (prop !== 'collection') return Reflect.get(target, prop, receiver)
+      return (name: string) => {
+        const col = target.collection(name)
+        if (name !== 'event_day_counts') return col
+        return new Proxy(col, {
+          get (c, p, r) {
+            if (p === 'bulkWrite' && failDayCounts) return async () => { throw new Error('store unavailable') }
+            const v = Reflect.get(c, p, r)
+            return typeof v === 'function' ? v.bind(c) : v
+          }
+        })
+      }
+    }
+  })
+  const ingest = createIngest({
+    db: flaky, logger: captureLogger().logger, cipher: createFieldCipher(keys), blindIndex: createBlindIndex(keys),
+    retentionSeconds: 31_536_000, encryptDisplayNames: false, now: () => NOW, maxConcurrentWrites: 1
+  })
+  const batches = pages(3, 10, 4000)
+  const settled = await Promise.allSettled(batches.map(async (p) => await ingest(p)))
+  t.same(settled.map((s) => s.status), ['rejected', 'rejected', 'rejected'], 'every page of a failed write learns of it')
+  failDayCounts = false
+  const retried = await Promise.all(batches.map(async (p) => await ingest(p)))
+  t.same(retried.map((r) => r.inserted + r.alreadyPresent), [10, 10, 10])
+  t.equal(await db.collection('events').countDocuments(), 30, 'stored once')
+})

@@ -51,6 +51,47 @@ t.test('endpoint details beyond the full walk', async (t) => {
     t.same(Object.keys(idsOnly.issues[0]).sort(), ['expand', 'id', 'key', 'self'], 'default fields: none')
   })
 
+  t.test('comment field in search: at most 20 embedded, the same as the first of /comment, total says the rest', async (t) => {
+    const { body } = await f.get(`/rest/api/3/search/jql?fields=summary,comment&maxResults=100&jql=${encodeURIComponent('updated >= "2025-01-01"')}`)
+    let withComments = 0
+    let checked = 0
+    for (const i of body.issues.slice(0, 30)) {
+      const embedded = i.fields.comment
+      t.ok(embedded.comments.length <= 20 && embedded.comments.length === Math.min(20, embedded.total), i.key)
+      if (embedded.total === 0) continue
+      withComments++
+      const { body: all } = await f.get(`/rest/api/3/issue/${i.key}/comment?maxResults=100`)
+      t.equal(all.total, embedded.total)
+      t.same(embedded.comments.map((c: { id: string }) => c.id), all.comments.slice(0, 20).map((c: { id: string }) => c.id))
+      checked++
+    }
+    t.ok(withComments > 0 && checked === withComments, 'issues with comments were compared')
+    const { body: plain } = await f.get(`/rest/api/3/search/jql?fields=summary&maxResults=1&jql=${encodeURIComponent('updated >= "2025-01-01"')}`)
+    t.equal(plain.issues[0].fields.comment, undefined, 'no comment field unless asked for')
+  })
+
+  t.test('CQL search history expansions match the versions endpoint (version 1 and n - 1)', async (t) => {
+    const cql = encodeURIComponent('type in (page, blogpost) AND lastmodified >= "2025-06-01" ORDER BY lastmodified')
+    const { body } = await f.get(`/wiki/rest/api/search?cql=${cql}&limit=40&expand=content.version,content.history,content.history.previousVersion`)
+    let compared = 0
+    for (const hit of body.results) {
+      const c = hit.content
+      const { body: versions } = await f.get(`/wiki/api/v2/${c.type === 'page' ? 'pages' : 'blogposts'}/${c.id}/versions?limit=250&sort=modified-date`)
+      const byNumber = new Map(versions.results.map((v: { number: number }) => [v.number, v]))
+      const first = byNumber.get(1) as { createdAt: string, authorId: string }
+      t.equal(c.history.createdDate, first.createdAt, `${c.id} created`)
+      t.equal(c.history.createdBy.accountId, first.authorId)
+      if (c.version.number >= 2) {
+        const prev = byNumber.get(c.version.number - 1) as { createdAt: string, authorId: string }
+        t.equal(c.history.previousVersion.number, c.version.number - 1)
+        t.equal(c.history.previousVersion.when, prev.createdAt)
+        t.equal(c.history.previousVersion.by.accountId, prev.authorId)
+        compared++
+      } else t.equal(c.history.previousVersion, undefined)
+    }
+    t.ok(compared > 0, 'items with several versions were compared')
+  })
+
   t.test('changelog truncation in search and full changelog paging', async (t) => {
     const { body } = await f.get(`/rest/api/3/search/jql?expand=changelog&fields=summary&maxResults=100&jql=${encodeURIComponent('updated >= "2025-01-01"')}`)
     const truncated = body.issues.find((i: any) => i.changelog.total > i.changelog.histories.length)

@@ -170,14 +170,15 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
         const now = ctx.now().getTime()
         const since = state.watermark === null ? now - RETENTION_MS : Math.max(now - RETENTION_MS, state.watermark - overlapMs)
         ctx.progress({ window: `${repo.fullName} ${spec.stream}: ${formatWindow(since, now)}` })
-        let path = state.resume?.next ?? spec.path
-        let query: Query | undefined = state.resume !== null ? undefined : spec.query
+        const path = state.resume?.next ?? spec.path
+        const query: Query | undefined = state.resume !== null ? undefined : spec.query
         let newest = state.resume?.newest ?? null
         let ordered = true
         let previous: number | null = null
         const repeats = { n: 0 }
+        let pending = getPage(path, query, repeats)
         for (;;) {
-          const page = await getPage(path, query, repeats)
+          const page = await pending
           outcome.pages++
           outcome.records += page.values.length
           const drafts: EventDraft[] = []
@@ -197,15 +198,21 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
             const draft = spec.map(item)
             if (draft !== null) drafts.push(draft)
           }
+          if (first !== null && last !== null && first < last) ordered = false
+          // An unordered listing is walked to its end: stopping early could skip records.
+          const reachedWatermark = ordered && oldest !== null && oldest < since
+          const done = page.values.length === 0 || page.next === null || reachedWatermark
+          if (!done) {
+            // One page ahead: the next page downloads while this one is written. Its state moves only after this
+            // page's checkpoint below; if this page fails, the read is dropped (caught here, never awaited).
+            pending = getPage(page.next as string, undefined, repeats)
+            pending.catch(() => {})
+          }
           if (drafts.length > 0) {
             // Awaited first: `x += await y` would read x before the wait and drop other lanes' counts.
             const { inserted } = await ctx.ingest(drafts)
             outcome.inserted += inserted
           }
-          if (first !== null && last !== null && first < last) ordered = false
-          // An unordered listing is walked to its end: stopping early could skip records.
-          const reachedWatermark = ordered && oldest !== null && oldest < since
-          const done = page.values.length === 0 || page.next === null || reachedWatermark
           if (done) {
             // The whole range down to the old watermark is written: only now may the watermark move up.
             if (newest !== null && (state.watermark === null || newest > state.watermark)) state.watermark = newest
@@ -216,15 +223,15 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
           await commit()
           report()
           if (done) return
-          path = page.next as string
-          query = undefined
         }
       }
 
       const walkRepo = async ({ ref, slug }: { ref: RepoRef, slug: string }): Promise<void> => {
         const prCreated = new Map<string, number>()
         const base = `/repositories/${segment(workspace)}/${segment(slug)}`
-        await walk(ref, {
+        // Commits are independent of pull requests: walked beside them. PR activity needs the PRs' creation times,
+        // so it follows the PR walk. Both settle before the repository counts as done (no write after the run).
+        const commits = walk(ref, {
           stream: BitbucketStream.Commits,
           path: `${base}/commits`,
           query: { pagelen: Math.min(100, pageSize * 2) },
@@ -233,27 +240,32 @@ export function createBitbucketConnector (deps: BitbucketConnectorDeps): Connect
           order: 'loose',
           map: (item) => mapCommit(item, ref, ctx.site)
         })
-        await walk(ref, {
-          stream: BitbucketStream.PullRequests,
-          path: `${base}/pullrequests`,
-          query: { state: ALL_PR_STATES, sort: '-updated_on', pagelen: pageSize },
-          orderTime: (item) => timeOf(asRecord(item).updated_on) ?? timeOf(asRecord(item).created_on),
-          order: 'strict',
-          map: (item) => {
-            const pr = asRecord(item)
-            const created = timeOf(pr.created_on)
-            if (created !== null && asString(pr.id) !== null) prCreated.set(asString(pr.id) as string, created)
-            return mapPullRequestOpened(item, ref, ctx.site)
-          }
-        })
-        await walk(ref, {
-          stream: BitbucketStream.Activity,
-          path: `${base}/pullrequests/activity`,
-          query: { pagelen: pageSize },
-          orderTime: (item) => timeOf(activityKindOf(item)?.date),
-          order: 'strict',
-          map: (item) => mapPullRequestActivity(item, ref, ctx.site, (id) => prCreated.get(id))
-        })
+        const pullRequests = (async () => {
+          await walk(ref, {
+            stream: BitbucketStream.PullRequests,
+            path: `${base}/pullrequests`,
+            query: { state: ALL_PR_STATES, sort: '-updated_on', pagelen: pageSize },
+            orderTime: (item) => timeOf(asRecord(item).updated_on) ?? timeOf(asRecord(item).created_on),
+            order: 'strict',
+            map: (item) => {
+              const pr = asRecord(item)
+              const created = timeOf(pr.created_on)
+              if (created !== null && asString(pr.id) !== null) prCreated.set(asString(pr.id) as string, created)
+              return mapPullRequestOpened(item, ref, ctx.site)
+            }
+          })
+          await walk(ref, {
+            stream: BitbucketStream.Activity,
+            path: `${base}/pullrequests/activity`,
+            query: { pagelen: pageSize },
+            orderTime: (item) => timeOf(activityKindOf(item)?.date),
+            order: 'strict',
+            map: (item) => mapPullRequestActivity(item, ref, ctx.site, (id) => prCreated.get(id))
+          })
+        })()
+        const settled = await Promise.allSettled([commits, pullRequests])
+        const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+        if (failure) throw failure.reason
       }
       // A few repositories at a time: a run is otherwise one long chain of round trips, each waiting on the last.
       let nextRepo = 0

@@ -1,5 +1,6 @@
 // Confluence pages and blog posts, every version: CQL search (`lastmodified >=` bound, oldest first, cursor links)
-// finds content changed since the watermark; v2 `/versions` lists each one's versions (version 1 = created).
+// finds content changed since the watermark; v2 `/versions` lists each one's versions (version 1 = created), unless
+// the hit's version and history expansions already hold them all (items with up to three versions).
 import { Availability, SourceId, type Checkpoint, type Connector, type RunOutcome, type SyncContext } from '../connector.js'
 import type { EventDraft } from '../../events/event.js'
 import { PagingLoopError } from '../jira/errors.js'
@@ -55,7 +56,24 @@ export function cursorOf (next: unknown): string | null {
   return new URLSearchParams(link.slice(q + 1)).get('cursor')
 }
 
-function contentRefOf (result: Record<string, unknown>): { ref: ContentRef, latest: Record<string, unknown> } | null {
+/**
+ * Every version of an item when the search hit carries them all: version 1 is the creation (history.createdBy /
+ * createdDate), version n - 1 is history.previousVersion, version n is the current one. Null when more are needed.
+ */
+export function embeddedVersions (latest: Record<string, unknown>, history: Record<string, unknown>): unknown[] | null {
+  const n = latest.number
+  if (n === 1) return [latest]
+  if (n !== 2 && n !== 3) return null
+  const by = asRecord(history.createdBy)
+  const createdDate = asString(history.createdDate)
+  if (createdDate === null || asString(by.accountId) === null) return null
+  const created = { number: 1, when: createdDate, by }
+  if (n === 2) return [created, latest]
+  const previous = asRecord(history.previousVersion)
+  return previous.number === 2 ? [created, previous, latest] : null
+}
+
+function contentRefOf (result: Record<string, unknown>): { ref: ContentRef, latest: Record<string, unknown>, history: Record<string, unknown> } | null {
   const content = asRecord(result.content)
   const id = asString(content.id)
   const type = asString(content.type)
@@ -65,7 +83,7 @@ function contentRefOf (result: Record<string, unknown>): { ref: ContentRef, late
   const path = asString(asRecord(content._links).webui) ?? asString(result.url) ?? ''
   const spaceKey = asString(space.key) ?? (/\/spaces\/([^/]+)/.exec(path)?.[1] ?? null)
   const title = asString(content.title) ?? asString(result.title)
-  return { ref: { id, type, title, spaceKey: spaceKey !== null ? decodeURIComponent(spaceKey) : null }, latest: asRecord(content.version) }
+  return { ref: { id, type, title, spaceKey: spaceKey !== null ? decodeURIComponent(spaceKey) : null }, latest: asRecord(content.version), history: asRecord(content.history) }
 }
 
 async function versionsOf (api: SiteApi, ref: ContentRef, pageSize: number, signal: AbortSignal): Promise<unknown[]> {
@@ -127,7 +145,8 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
   // Reads one search page and the versions of its hits; no state is touched until the page is ingested.
   const readPage = async (sent: string | null): Promise<SearchPage> => {
     throwIfAborted(ctx.signal)
-    const query: Record<string, string | number> = { cql, limit: opts.searchPageSize, expand: 'content.space,content.version' }
+    // The history expansions carry versions 1 and n - 1: items with up to three versions need no versions request.
+    const query: Record<string, string | number> = { cql, limit: opts.searchPageSize, expand: 'content.space,content.version,content.history,content.history.previousVersion' }
     if (sent !== null) query.cursor = sent
     const body = asRecord((await api.get(CQL_SEARCH_PATH, query, { signal: ctx.signal })).body)
     const next = cursorOf(asRecord(body._links).next)
@@ -140,8 +159,9 @@ async function sync (api: SiteApi, ctx: SyncContext, opts: ConfluenceActivityOpt
       const found = contentRefOf(result)
       if (found === null) return null
       const modified = parseTime(result.lastModified) ?? parseTime(found.latest.when)
-      // A single-version item is fully described by the search hit: skip the versions request.
-      if (found.latest.number === 1) return { found, versions: [found.latest], modified }
+      // An item whose versions the search hit already carries (up to three): skip the versions request.
+      const embedded = embeddedVersions(found.latest, found.history)
+      if (embedded !== null) return { found, versions: embedded, modified }
       try {
         return { found, versions: await versionsOf(api, found.ref, opts.versionPageSize, ctx.signal), modified }
       } catch (err) {

@@ -1,6 +1,7 @@
 // Jira and JSM issue activity: changelog histories and comments of issues found by `search/jql` (updated >= bound,
-// oldest first, nextPageToken), then worklogs via worklog/updated + worklog/list. Issues in service-desk projects
-// become JSM events; every other issue stays Jira (one copy each, never both).
+// oldest first, nextPageToken; histories and comments come embedded, paged separately only when truncated), then
+// worklogs via worklog/updated + worklog/list. Issues in service-desk projects become JSM events; every other issue
+// stays Jira (one copy each, never both).
 import { SourceId, type Checkpoint, type Connector, type RunOutcome, type SyncContext } from '../connector.js'
 import type { EventDraft } from '../../events/event.js'
 import { Availability } from '../connector.js'
@@ -39,7 +40,8 @@ export const DEFAULT_JIRA_ACTIVITY_OPTIONS: JiraActivityOptions = Object.freeze(
 })
 
 export const SEARCH_PATH = '/rest/api/3/search/jql'
-const ISSUE_FIELDS = 'summary,project,updated,created'
+// `comment` embeds up to 20 comments per issue: the /comment endpoint is read only when that list is truncated.
+const ISSUE_FIELDS = 'summary,project,updated,created,comment'
 const MAX_REPEATED_CURSORS = 5
 
 export interface JiraActivityCheckpoint extends Checkpoint {
@@ -116,7 +118,12 @@ async function fullChangelog (api: SiteApi, issue: IssueRef, raw: Record<string,
   return all
 }
 
-async function allComments (api: SiteApi, issue: IssueRef, pageSize: number, signal: AbortSignal): Promise<unknown[]> {
+async function allComments (api: SiteApi, issue: IssueRef, raw: Record<string, unknown>, pageSize: number, signal: AbortSignal): Promise<unknown[]> {
+  const embedded = asRecord(asRecord(raw.fields).comment)
+  const listed = asArray(embedded.comments)
+  const listedTotal = typeof embedded.total === 'number' ? embedded.total : null
+  // Complete only when the search said how many there are and gave them all; otherwise page the issue's own list.
+  if (Array.isArray(embedded.comments) && listedTotal !== null && listed.length >= listedTotal) return listed
   const all: unknown[] = []
   for (let startAt = 0; ;) {
     throwIfAborted(signal)
@@ -140,7 +147,7 @@ export async function issueDrafts (api: SiteApi, ctx: SyncContext, raw: unknown,
   let comments: unknown[]
   try {
     histories = await fullChangelog(api, issue, asRecord(raw), opts.changelogPageSize, ctx.signal)
-    comments = await allComments(api, issue, opts.commentPageSize, ctx.signal)
+    comments = await allComments(api, issue, asRecord(raw), opts.commentPageSize, ctx.signal)
   } catch (err) {
     // Deleted or restricted between the search and this read: nothing of it can be read now; go on with the page.
     const status = httpStatusOf(err)

@@ -69,6 +69,8 @@ export function createOrgEventsConnector (deps: AdminConnectorDeps): Connector {
       let startFrom = retentionFrom
       let cursor = state.cursor
       let repeats = 0
+      // The next page, requested while the current one is written (one page ahead, so memory stays flat).
+      let ahead: { cursor: string, page: Promise<unknown> } | null = null
       ctx.progress({ window: cursor === null ? formatWindow(startFrom, ctx.now().getTime()) : 'resuming from the stored cursor' })
 
       for (;;) {
@@ -77,7 +79,9 @@ export function createOrgEventsConnector (deps: AdminConnectorDeps): Connector {
         const query: Query = cursor === null ? { from: startFrom, limit: pageSize } : { cursor, limit: pageSize }
         let page: unknown
         try {
-          page = await api.get(path, query, { signal: ctx.signal })
+          const prefetched = ahead !== null && ahead.cursor === cursor ? ahead.page : null
+          ahead = null
+          page = await (prefetched ?? api.get(path, query, { signal: ctx.signal }))
         } catch (err) {
           const status = httpStatusOf(err)
           if (status === 400 && cursor !== null && cursor === state.cursor) {
@@ -116,6 +120,11 @@ export function createOrgEventsConnector (deps: AdminConnectorDeps): Connector {
           if (draft !== null) drafts.push(draft)
           const processed = processedAtOf(record)
           if (processed !== null && (state.lastProcessedAt === null || processed > state.lastProcessedAt)) state.lastProcessedAt = processed
+        }
+        if (next !== null) {
+          // Dropped unread if this page fails (caught here); a refused cursor surfaces when it is awaited above.
+          ahead = { cursor: next, page: api.get(path, { cursor: next, limit: pageSize }, { signal: ctx.signal }) }
+          ahead.page.catch(() => {})
         }
         // Durable first, then the checkpoint: a kill between the two repeats one page, which upserts to nothing new.
         const result = await ctx.ingest(drafts)

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { activityCql, createConfluenceActivityConnector, cursorOf } from '../../../src/connectors/confluence/confluence-activity-connector.js'
+import { activityCql, createConfluenceActivityConnector, cursorOf, embeddedVersions } from '../../../src/connectors/confluence/confluence-activity-connector.js'
 import { DAY_MS } from '../../../src/connectors/jira/site-api.js'
 import { HOSTILE_FAULTS, runUntilOk, startHarness, type Harness } from '../jira/sync-harness.js'
 
@@ -56,4 +56,32 @@ t.test('hostile faults: exact after retries', async (t) => {
   t.ok(failed >= 1, 'the expired token failed at least one run')
   await expectExact(t, h)
   t.ok((h.sim.stats().faultsInjected['repeat-cursor'] ?? 0) > 0, 'repeated cursors were served')
+})
+
+t.test('versions carried by the search hit: up to three, else null (the versions endpoint is read)', async (t) => {
+  const by = { accountId: 'acc-1', displayName: 'Ada' }
+  const history = { createdBy: by, createdDate: '2026-01-01T00:00:00.000Z', previousVersion: { number: 2, when: '2026-01-02T00:00:00.000Z', by } }
+  const latest = (number: number): Record<string, unknown> => ({ number, when: '2026-01-03T00:00:00.000Z', by })
+  t.same(embeddedVersions(latest(1), {}), [latest(1)], 'version 1 alone')
+  t.same(embeddedVersions(latest(2), history), [{ number: 1, when: '2026-01-01T00:00:00.000Z', by }, latest(2)])
+  t.same(embeddedVersions(latest(3), history), [{ number: 1, when: '2026-01-01T00:00:00.000Z', by }, history.previousVersion, latest(3)])
+  t.equal(embeddedVersions(latest(4), history), null, 'four versions: read them')
+  t.equal(embeddedVersions(latest(3), { ...history, previousVersion: { number: 1 } }), null, 'a previous version that is not n - 1')
+  t.equal(embeddedVersions(latest(2), { createdBy: by }), null, 'no creation date')
+  t.equal(embeddedVersions(latest(2), {}), null, 'no history expanded')
+})
+
+t.test('a sync reads /versions only for items with more than three versions', async (t) => {
+  const h = await startHarness(t, 'none')
+  const out = await h.run(createConfluenceActivityConnector(h.deps))
+  t.equal(out.availability, 'ok')
+  await expectExact(t, h)
+  const routes = h.sim.stats().byRoute
+  const versionReads = (routes['GET /wiki/api/v2/pages/:id/versions'] ?? 0) + (routes['GET /wiki/api/v2/blogposts/:id/versions'] ?? 0)
+  const events = await h.mongo.db.collection('events').aggregate([
+    { $match: { source: 'confluence-activity' } }, { $group: { _id: '$object.id', n: { $sum: 1 } } }
+  ]).toArray()
+  const many = events.filter((e) => (e.n as number) > 3).length
+  t.ok(many > 0 && events.some((e) => (e.n as number) <= 3 && (e.n as number) > 1), 'the simulator has items on both sides of the bound')
+  t.ok(versionReads >= many && versionReads < events.length, `versions read for ${versionReads} of ${events.length} items (${many} with more than three)`)
 })

@@ -62,11 +62,15 @@ t.test('JQL bounds are never later than the instant, whatever zone Jira reads th
 
 t.test('hostile faults (5xx bursts, cut JSON, repeated cursors, odd records, expired token): exact after retries', async (t) => {
   // A fixed clock makes the fault sequence (keyed by request URL) the same on every run of this test.
-  const h = await startHarness(t, HOSTILE_FAULTS, new Date('2026-06-01T00:00:00Z'))
-  const failed = await runUntilOk(h, createJiraActivityConnector(h.deps, { issuePageSize: 20 }))
+  // Comments come embedded in search results, so a sync needs few requests: small search pages give the cursor
+  // faults pages to act on, and the token expires early enough to land inside the first run.
+  const h = await startHarness(t, { ...HOSTILE_FAULTS, expiredTokenAt: 8 }, new Date('2026-06-01T00:00:00Z'))
+  const failed = await runUntilOk(h, createJiraActivityConnector(h.deps, { issuePageSize: 5 }))
   t.ok(failed >= 1, 'the expired token failed at least one run')
   await expectExact(t, h)
   t.ok((h.sim.stats().faultsInjected['repeat-cursor'] ?? 0) > 0, 'repeated cursors were served')
+  t.ok((h.sim.stats().faultsInjected['server-error'] ?? 0) > 0, '5xx bursts were served')
+  t.ok((h.sim.stats().faultsInjected['truncated-json'] ?? 0) > 0, 'cut JSON was served')
 })
 
 t.test('an issue deleted between search and read is skipped; a denied search is unavailable', async (t) => {
@@ -107,4 +111,46 @@ t.test('an issue deleted between search and read is skipped; a denied search is 
   const out = await createJiraActivityConnector({ clientFor: () => denied as never }).run(ctx as never)
   t.equal(out.availability, 'unavailable')
   t.match(out.reason, /browse projects/)
+})
+
+t.test('embedded comments: a complete list needs no /comment request, a truncated one is paged', async (t) => {
+  const now = Date.UTC(2026, 5, 1)
+  const at = (ms: number): string => new Date(now - ms).toISOString()
+  const comment = (id: string, ms: number) => ({ id, created: at(ms), updated: at(ms) })
+  const issue = (id: string, key: string, comments: unknown[], total: number) => ({
+    id, key, fields: { summary: key, updated: at(1000), project: { key: 'A', projectTypeKey: 'software' }, comment: { comments, total, startAt: 0, maxResults: comments.length } },
+    changelog: { total: 0, histories: [] }
+  })
+  const requested: string[] = []
+  const api = {
+    get: async (path: string, query?: Record<string, unknown>): Promise<{ body: unknown }> => {
+      requested.push(path)
+      if (path.endsWith('/myself')) return { body: { timeZone: 'UTC' } }
+      if (path.endsWith('/search/jql')) {
+        t.match(String(query?.fields), /\bcomment\b/, 'search asks for the comment field')
+        return { body: { issues: [issue('1', 'A-1', [comment('11', 5000)], 1), issue('2', 'A-2', [comment('21', 4000)], 2)], isLast: true } }
+      }
+      if (path === '/rest/api/3/issue/2/comment') return { body: { total: 2, startAt: 0, comments: [comment('21', 4000), comment('22', 3000)] } }
+      if (path.endsWith('/worklog/updated')) return { body: { values: [], lastPage: true } }
+      throw new Error(`unexpected ${path}`)
+    },
+    postSearch: async () => ({ body: [] })
+  }
+  const stored: string[] = []
+  const { default: pino } = await import('pino')
+  const ctx = {
+    site: (await import('./site-fixture.js')).testSite(),
+    logger: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    now: () => new Date(now),
+    checkpoint: null,
+    ingest: async (drafts: Array<{ source_record_id: string }>) => { stored.push(...drafts.map((d) => d.source_record_id)); return { received: drafts.length, inserted: drafts.length, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 } },
+    commitCheckpoint: async () => {},
+    progress: () => {}
+  }
+  const outcome = await createJiraActivityConnector({ clientFor: () => api as never }).run(ctx as never)
+  t.equal(outcome.availability, 'ok')
+  t.same(stored.sort(), ['comment:11', 'comment:21', 'comment:22'])
+  t.notOk(requested.includes('/rest/api/3/issue/1/comment'), 'complete embedded list: no /comment request')
+  t.ok(requested.includes('/rest/api/3/issue/2/comment'), 'truncated embedded list: paged')
 })
