@@ -7,37 +7,13 @@ import path from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { MongoClient } from 'mongodb'
 import { startEmbeddedStore } from '../dist/db/embedded/index.js'
+import { benchEvent, DAY, T0 as t0 } from './event-fixture.mjs'
 
 const full = process.argv.includes('--full')
 const inline = process.argv.includes('--inline')
 const EVENTS = full ? 1_000_000 : 100_000
 const UPSERTS = 10_000
-const DAY = 86_400_000
-const ops = ['issue_created', 'issue_updated', 'page_viewed', 'permission_changed', 'user_added', 'space_exported']
-const products = ['jira', 'confluence', 'bitbucket', 'admin']
-const t0 = Date.UTC(2025, 0, 1)
-
-function event (i) {
-  const product = products[i % products.length]
-  return {
-    _id: `${product}:acme:${i.toString(36).padStart(8, '0')}`,
-    occurred_at: new Date(t0 + Math.floor((i / EVENTS) * 365 * DAY)),
-    ingested_at: new Date(),
-    site: 'acme.atlassian.net',
-    product,
-    pipeline: 'audit',
-    category: i % 7 === 0 ? 'security' : 'content',
-    operation: ops[i % ops.length],
-    severity: i % 11 === 0 ? 'high' : 'low',
-    actor_account_id: `5b10ac8d82e05b22cc7d4e${(i * 7919) % 2000}`,
-    object: { type: 'issue', id: String(i), name: `Issue ${i}`, container: `PROJ${i % 40}`, url: `https://acme.atlassian.net/browse/PROJ-${i}` },
-    changes: [{ field: 'status', from: 'Open', to: 'Done' }],
-    source_ip: `10.0.${i % 255}.${i % 253}`,
-    summary: `Changed status of PROJ-${i}`,
-    source: `${product}-audit`,
-    source_record_id: String(i)
-  }
-}
+const event = (i) => benchEvent(i, EVENTS)
 
 // Wall time and this process's CPU time (all threads: client + store worker): on a busy shared machine the CPU
 // figure is the one to compare with the issue's targets.

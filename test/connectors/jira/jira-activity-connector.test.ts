@@ -8,6 +8,23 @@ import { HOSTILE_FAULTS, runUntilOk, startHarness } from './sync-harness.js'
 // worklog/updated hides the minute before each request (as Jira does): the window ends two minutes before now.
 const window = (now: Date): [Date, Date] => [new Date(now.getTime() - 364 * DAY_MS), new Date(now.getTime() - 2 * MINUTE_MS)]
 
+/** A run context whose ingest records the source record ids it receives (no store), for stubbed-API runs. */
+async function recordingContext (now: number): Promise<{ stored: string[]; ctx: unknown }> {
+  const stored: string[] = []
+  const { default: pino } = await import('pino')
+  const ctx = {
+    site: (await import('./site-fixture.js')).testSite(),
+    logger: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    now: () => new Date(now),
+    checkpoint: null,
+    ingest: async (drafts: Array<{ source_record_id: string }>) => { stored.push(...drafts.map((d) => d.source_record_id)); return { received: drafts.length, inserted: drafts.length, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 } },
+    commitCheckpoint: async () => {},
+    progress: () => {}
+  }
+  return { stored, ctx }
+}
+
 async function expectExact (t: Test, h: Harness): Promise<void> {
   const [from, to] = window(h.sim.clock.now())
   const truth = h.sim.groundTruth(from, to)
@@ -91,18 +108,7 @@ t.test('an issue deleted between search and read is skipped; a denied search is 
     },
     postSearch: async () => ({ body: [] })
   }
-  const stored: string[] = []
-  const { default: pino } = await import('pino')
-  const ctx = {
-    site: (await import('./site-fixture.js')).testSite(),
-    logger: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
-    now: () => new Date(now),
-    checkpoint: null,
-    ingest: async (drafts: Array<{ source_record_id: string }>) => { stored.push(...drafts.map((d) => d.source_record_id)); return { received: drafts.length, inserted: drafts.length, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 } },
-    commitCheckpoint: async () => {},
-    progress: () => {}
-  }
+  const { stored, ctx } = await recordingContext(now)
   const outcome = await createJiraActivityConnector({ clientFor: () => api as never }).run(ctx as never)
   t.equal(outcome.availability, 'ok')
   t.same(stored, ['comment:5'], 'the readable issue still yields its events')
@@ -136,18 +142,7 @@ t.test('embedded comments: a complete list needs no /comment request, a truncate
     },
     postSearch: async () => ({ body: [] })
   }
-  const stored: string[] = []
-  const { default: pino } = await import('pino')
-  const ctx = {
-    site: (await import('./site-fixture.js')).testSite(),
-    logger: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
-    now: () => new Date(now),
-    checkpoint: null,
-    ingest: async (drafts: Array<{ source_record_id: string }>) => { stored.push(...drafts.map((d) => d.source_record_id)); return { received: drafts.length, inserted: drafts.length, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 } },
-    commitCheckpoint: async () => {},
-    progress: () => {}
-  }
+  const { stored, ctx } = await recordingContext(now)
   const outcome = await createJiraActivityConnector({ clientFor: () => api as never }).run(ctx as never)
   t.equal(outcome.availability, 'ok')
   t.same(stored.sort(), ['comment:11', 'comment:21', 'comment:22'])
