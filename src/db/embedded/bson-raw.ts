@@ -228,3 +228,21 @@ export function documentOf (parts: Buffer[]): Buffer {
   out[o] = 0
   return out
 }
+
+/** `_id` element bytes; strings (ingest's ids) and ObjectIds are written directly. */
+export function idElement (id: unknown): Buffer {
+  if (id instanceof ObjectId) {
+    const out = Buffer.allocUnsafe(1 + 4 + 12)
+    out[0] = 7; out[1] = 0x5f; out[2] = 0x69; out[3] = 0x64; out[4] = 0
+    out.set(id.id, 5)
+    return out
+  }
+  if (typeof id !== 'string') return encodeElement('_id', id)
+  const n = Buffer.byteLength(id, 'utf8')
+  const out = Buffer.allocUnsafe(1 + 4 + 4 + n + 1)
+  out[0] = 2; out[1] = 0x5f; out[2] = 0x69; out[3] = 0x64; out[4] = 0
+  out.writeInt32LE(n + 1, 5)
+  out.write(id, 9, 'utf8')
+  out[9 + n] = 0
+  return out
+}

@@ -146,6 +146,26 @@ export class Collection {
     this.indexes.set(spec.name, ix)
   }
 
+  /**
+   * The documents matching `filter` when it is plain equalities on exactly the fields of a unique index (not sparse,
+   * not partial), found by one index key; undefined when there is no such index. The caller guarantees every value
+   * is a non-null scalar, so index-key equality is query equality (numbers of every width share one encoding).
+   */
+  uniqueMatches (filter: Doc, keys: readonly string[]): StoredDoc[] | undefined {
+    for (const ix of this.indexes.values()) {
+      const spec = ix.spec
+      if (spec.unique !== true || spec.sparse === true || spec.partialFilterExpression !== undefined) continue
+      if (ix.fields.length !== keys.length || !ix.fields.every((f) => f in filter)) continue
+      const out: StoredDoc[] = []
+      for (const id of ix.idsWithKey(ix.encode(ix.fields.map((f) => filter[f])))) {
+        const s = this.raw.get(id)
+        if (s !== undefined) out.push(s)
+      }
+      return out
+    }
+    return undefined
+  }
+
   plan (filter: Doc | undefined, sort: Doc | undefined): Plan {
     return planQuery(filter, sort, [...this.indexes.values()])
   }

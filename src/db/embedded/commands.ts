@@ -2,8 +2,8 @@
 import { Aggregator, Query } from 'mingo'
 import { Long, ObjectId } from 'bson'
 import type { Collection } from './collection.js'
-import { documentOf, elementBytes, elementValueSize, encodeElement, firstKey, RAW, readFields, subDocument } from './bson-raw.js'
-import { RawDocument, U_KEYS } from './wire-protocol.js'
+import { documentOf, elementBytes, elementValueSize, encodeElement, firstKey, idElement, RAW, readFields, subDocument } from './bson-raw.js'
+import { RawDocument, SET_ON_INSERT, U_KEYS } from './wire-protocol.js'
 import { CommandError, commandError } from './errors.js'
 import type { Engine } from './engine.js'
 import type { CursorItem, CursorManager } from './cursors.js'
@@ -83,7 +83,7 @@ function insertOne (engine: Engine, c: Collection, d: Doc | RawDocument): void {
 }
 
 function isScalarId (id: unknown): boolean {
-  return id === null || typeof id !== 'object' || id instanceof ObjectId || id instanceof Date
+  return id === null || typeof id !== 'object' || id instanceof ObjectId || id instanceof Date || id instanceof Long
 }
 
 function matchingDocs (c: Collection | undefined, filter: Doc, multi: boolean, sort?: Doc, collation?: Doc): StoredDoc[] {
@@ -93,6 +93,11 @@ function matchingDocs (c: Collection | undefined, filter: Doc, multi: boolean, s
   if (keys.length === 1 && keys[0] === '_id' && isScalarId(filter._id)) {
     const s = c.getRawById(filter._id)
     return s === undefined ? [] : [s]
+  }
+  // Upserts by a unique key (e.g. site + record id): one index lookup, no planning.
+  if (sort === undefined && collation === undefined && keys.length > 0 && keys.every((k) => !k.startsWith('$') && filter[k] !== null && isScalarId(filter[k]))) {
+    const found = c.uniqueMatches(filter, keys)
+    if (found !== undefined) return multi ? found : found.slice(0, 1)
   }
   const opts: Parameters<Collection['find']>[0] = { filter, limit: multi ? 0 : 1 }
   if (sort !== undefined) opts.sort = sort
@@ -109,14 +114,34 @@ interface UpdateResult { n: number; nModified: number; upsertedId?: unknown; doc
  * Null when anything is unusual (operators or dotted paths in the filter, dotted or $ names in X, an _id in X that
  * differs from the filter's): the decoded path then applies the update and reports errors as before.
  */
-function upsertBytes (statement: Buffer, q: Doc): Buffer | null {
-  const x = subDocument(statement, ['u', '$setOnInsert'])
+/** A filter's field names, prepared once per distinct key list (ingest repeats the same filter shape). */
+interface FilterShape { keys: ReadonlySet<string>; others: string[]; otherNames: Buffer[] }
+const filterShapes = new Map<string, FilterShape>()
+
+function filterShape (qKeys: string[]): FilterShape {
+  const id = qKeys.join('\u0000')
+  let shape = filterShapes.get(id)
+  if (shape === undefined) {
+    if (filterShapes.size > 100) filterShapes.clear()
+    const others = qKeys.filter((k) => k !== '_id')
+    shape = { keys: new Set(qKeys), others, otherNames: others.map((k) => Buffer.from(k, 'utf8')) }
+    filterShapes.set(id, shape)
+  }
+  return shape
+}
+
+function sameBytes (a: Buffer, b: Buffer, at: number, end: number): boolean {
+  if (a.length !== end - at) return false
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[at + j]) return false
+  return true
+}
+
+function upsertBytes (x: Buffer | null, q: Doc): Buffer | null {
   if (x === null) return null
   const qKeys = Object.keys(q)
   for (const k of qKeys) if (k.startsWith('$') || k.includes('.') || !isScalarId(q[k]) || q[k] === null) return null
-  const others = qKeys.filter((k) => k !== '_id')
-  const otherNames = others.map((k) => Buffer.from(k, 'utf8'))
-  const otherSpans: Array<[number, number] | undefined> = others.map(() => undefined)
+  const { keys: qKeySet, others, otherNames } = filterShape(qKeys)
+  const otherSpans: Array<[number, number] | undefined> = others.length === 0 ? [] : others.map(() => undefined)
   const len = x.readInt32LE(0)
   let idSpan: [number, number] | null = null
   let pos = 4
@@ -130,8 +155,7 @@ function upsertBytes (statement: Buffer, q: Doc): Buffer | null {
     if (nameEnd - nameAt === 3 && x[nameAt] === 0x5f && x[nameAt + 1] === 0x69 && x[nameAt + 2] === 0x64) idSpan = [pos, end]
     else {
       for (let i = 0; i < otherNames.length; i++) {
-        const n = otherNames[i] as Buffer
-        if (n.length === nameEnd - nameAt && n.equals(x.subarray(nameAt, nameEnd))) otherSpans[i] = [pos, end]
+        if (sameBytes(otherNames[i] as Buffer, x, nameAt, nameEnd)) otherSpans[i] = [pos, end]
       }
     }
     pos = end
@@ -147,7 +171,7 @@ function upsertBytes (statement: Buffer, q: Doc): Buffer | null {
   }
   // Mirror applyUpdate: when X repeats every filter field with an equal value it is inserted as is (X's order),
   // otherwise the filter's fields come first (X's element where it sets a different value), then X's other fields.
-  const inX = readFields(x, new Set(qKeys))
+  const inX = readFields(x, qKeySet)
   const equalInX = (k: string): boolean => k in inX && valuesEqual(inX[k], q[k])
   // $setOnInsert leaves a seeded field alone only if the value is equal and of the same JS type (update-ops setPath).
   const keepsSeed = (k: string): boolean => equalInX(k) && typeof inX[k] === typeof q[k]
@@ -165,19 +189,15 @@ function upsertBytes (statement: Buffer, q: Doc): Buffer | null {
   return documentOf(parts)
 }
 
-/** `_id` element bytes; strings (ingest's ids) are written directly. */
-function idElement (id: unknown): Buffer {
-  if (typeof id !== 'string') return encodeElement('_id', id)
-  const n = Buffer.byteLength(id, 'utf8')
-  const out = Buffer.allocUnsafe(1 + 4 + 4 + n + 1)
-  out[0] = 2; out[1] = 0x5f; out[2] = 0x69; out[3] = 0x64; out[4] = 0
-  out.writeInt32LE(n + 1, 5)
-  out.write(id, 9, 'utf8')
-  out[9 + n] = 0
-  return out
+/** The bytes of `u.$setOnInsert` of a statement from a document sequence (null when it has none or is not raw). */
+function setOnInsertBytes (op: Doc): Buffer | null {
+  const known = (op as { [SET_ON_INSERT]?: Buffer })[SET_ON_INSERT]
+  if (known !== undefined) return known
+  const raw = (op as { [RAW]?: Buffer })[RAW]
+  return raw === undefined ? null : subDocument(raw, ['u', '$setOnInsert'])
 }
 
-function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () => Doc | Doc[], opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc; collation?: Doc; raw?: Buffer; onlyOnInsert?: boolean }): UpdateResult {
+function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () => Doc | Doc[], opts: { multi: boolean; upsert: boolean; arrayFilters?: Doc[]; sort?: Doc; collation?: Doc; statement?: Doc; onlyOnInsert?: boolean }): UpdateResult {
   let c = engine.collection(db, coll, false)
   const matches = matchingDocs(c, q, opts.multi, opts.sort, opts.collation)
   // An existing document and an update that only has $setOnInsert: nothing to do (and no need to decode it).
@@ -186,8 +206,8 @@ function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () =
     return { n: matches.length, nModified: 0, doc: () => decode(m), before: () => decode(m) }
   }
   // An upsert that inserts a $setOnInsert document: stored from the client's bytes, never decoded.
-  if (matches.length === 0 && opts.upsert && opts.onlyOnInsert === true && opts.raw !== undefined && opts.arrayFilters === undefined) {
-    const bytes = upsertBytes(opts.raw, q)
+  if (matches.length === 0 && opts.upsert && opts.onlyOnInsert === true && opts.statement !== undefined && opts.arrayFilters === undefined) {
+    const bytes = upsertBytes(setOnInsertBytes(opts.statement), q)
     if (bytes !== null) {
       c = engine.collection(db, coll, true) as Collection
       const id = engine.insertBytes(c, bytes)
@@ -248,8 +268,7 @@ function update (cmd: Doc, db: string, { engine }: CommandContext): Doc {
       const opts: Parameters<typeof updateOne>[5] = { multi: op.multi === true, upsert: op.upsert === true }
       if (op.arrayFilters !== undefined) opts.arrayFilters = op.arrayFilters as Doc[]
       if (op.collation !== undefined) opts.collation = op.collation as Doc
-      const raw = (op as { [RAW]?: Buffer })[RAW]
-      if (raw !== undefined) opts.raw = raw
+      opts.statement = op
       const uKeys = (op as { [U_KEYS]?: string[] })[U_KEYS]
       if (uKeys !== undefined && uKeys.length === 1 && uKeys[0] === '$setOnInsert') opts.onlyOnInsert = true
       const r = updateOne(engine, db, coll, (op.q ?? {}) as Doc, () => op.u as Doc, opts)

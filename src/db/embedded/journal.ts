@@ -26,7 +26,17 @@ export function frame (rec: JournalRecord): Buffer {
 const putHeads = new Map<string, Uint8Array>()
 
 /** `{op: 'put', db, c}` serialised once per namespace (every stored document's record starts with it). */
+let lastHead: { db: string; c: string; head: Uint8Array } | null = null
+
 function putHead (db: string, c: string): Uint8Array {
+  // A bulk write puts thousands of documents into one namespace in a row.
+  if (lastHead !== null && lastHead.db === db && lastHead.c === c) return lastHead.head
+  const head = cachedPutHead(db, c)
+  lastHead = { db, c, head }
+  return head
+}
+
+function cachedPutHead (db: string, c: string): Uint8Array {
   const key = db + '\u0000' + c
   let head = putHeads.get(key)
   if (head === undefined) {

@@ -1,6 +1,6 @@
 // Filter matching (native fast path, mingo otherwise), index selection, sorting and projection for find/aggregate.
 import { Query } from 'mingo'
-import { BSONRegExp, ObjectId } from 'bson'
+import { BSONRegExp, Long, ObjectId } from 'bson'
 import { compareValues, deepClone, getPath, valueKey, valuesEqual, type Doc } from './values.js'
 import type { SortedIndex } from './sorted-index.js'
 
@@ -10,7 +10,7 @@ function isScalar (v: unknown): boolean {
   if (v === null) return true
   const t = typeof v
   if (t === 'string' || t === 'number' || t === 'boolean') return true
-  return v instanceof ObjectId || v instanceof Date
+  return v instanceof ObjectId || v instanceof Date || v instanceof Long
 }
 
 function eqMatch (docVal: unknown, target: unknown): boolean {

@@ -1,7 +1,7 @@
 // MongoDB wire protocol framing: OP_QUERY (legacy handshake) → OP_REPLY, and OP_MSG both ways.
 import { BSON } from 'bson'
 import type { Doc } from './values.js'
-import { documentOf, elements, latin1Write, RAW, withoutElement } from './bson-raw.js'
+import { documentOf, elements, idElement, latin1Write, RAW, withoutElement } from './bson-raw.js'
 import { RawBatch } from './cursors.js'
 
 export const OpCode = Object.freeze({ Reply: 1, Query: 2004, Msg: 2013, Compressed: 2012 } as const)
@@ -43,9 +43,12 @@ export function parseMessage (buf: Buffer): ParsedMessage {
           if (id === 'documents') {
             docs.push(new RawDocument(raw) as unknown as Doc)
           } else {
-            const doc = id === 'updates' ? lazyUpdateStatement(raw) : BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
-            Object.defineProperty(doc, RAW, { value: raw })
-            docs.push(doc)
+            if (id === 'updates') docs.push(updateStatement(raw))
+            else {
+              const doc = BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+              Object.defineProperty(doc, RAW, { value: raw })
+              docs.push(doc)
+            }
           }
           p += len
         }
@@ -84,17 +87,122 @@ export class RawDocument {
 
 /** Names of an update statement's top-level `u` operators, read without decoding their values. */
 export const U_KEYS = Symbol('atlaslens.updateKeys')
+/** The bytes of `u.$setOnInsert` when it is u's only operator (what an ingest upsert inserts). */
+export const SET_ON_INSERT = Symbol('atlaslens.setOnInsert')
 
 /**
  * An update statement whose `u` is decoded only when first read: an upsert of `{$setOnInsert: doc}` that finds
- * its document already stored never needs `doc` (the common case when ingest re-reads a page).
+ * its document already stored never needs `doc` (the common case when ingest re-reads a page), and one that inserts
+ * it stores the client's bytes. The driver's usual shape (q, u, upsert, multi) is read without a general decode;
+ * anything else (arrayFilters, collation, hint, a pipeline update) goes through `lazyUpdateStatement`.
  */
+class UpdateStatement {
+  q: Doc
+  upsert: boolean | undefined
+  multi: boolean | undefined
+  readonly [RAW]: Buffer
+  readonly [U_KEYS]: string[]
+  readonly [SET_ON_INSERT]: Buffer | undefined
+  private readonly uRaw: Buffer
+  private decoded: Doc | undefined
+
+  constructor (raw: Buffer, q: Doc, uRaw: Buffer, uKeys: string[], upsert: boolean | undefined, multi: boolean | undefined) {
+    this.q = q
+    this.upsert = upsert
+    this.multi = multi
+    this[RAW] = raw
+    this[U_KEYS] = uKeys
+    // u = {$setOnInsert: X}: 4 length bytes, type 3, "$setOnInsert\0" (13 bytes), then X.
+    this[SET_ON_INSERT] = uKeys.length === 1 && uKeys[0] === '$setOnInsert' ? uRaw.subarray(18, 18 + uRaw.readInt32LE(18)) : undefined
+    this.uRaw = uRaw
+    this.decoded = undefined
+  }
+
+  get u (): Doc { return (this.decoded ??= BSON.deserialize(this.uRaw, COMMAND_DESERIALIZE) as Doc) }
+}
+
+function cstringEnd (b: Buffer, from: number, limit: number): number {
+  let p = from
+  while (b[p] !== 0) { if (p >= limit) throw new Error('unterminated cstring'); p++ }
+  return p
+}
+
+/** Element names of a raw document whose values are documents (u's operators), or null when one is not. */
+function operatorNames (doc: Buffer): string[] | null {
+  const len = doc.readInt32LE(0)
+  const out: string[] = []
+  let pos = 4
+  while (pos < len - 1) {
+    if (doc[pos] !== 3) return null
+    const nameEnd = cstringEnd(doc, pos + 1, len)
+    out.push(doc.toString('utf8', pos + 1, nameEnd))
+    pos = nameEnd + 1 + doc.readInt32LE(nameEnd + 1)
+  }
+  return out
+}
+
+function updateStatement (raw: Buffer): Doc {
+  const len = raw.readInt32LE(0)
+  let q: Buffer | null = null
+  let u: Buffer | null = null
+  let upsert: boolean | undefined
+  let multi: boolean | undefined
+  let pos = 4
+  while (pos < len - 1) {
+    const type = raw[pos] as number
+    const nameAt = pos + 1
+    const nameEnd = cstringEnd(raw, nameAt, len)
+    const n = nameEnd - nameAt
+    const valueAt = nameEnd + 1
+    if (n === 1 && type === 3 && (raw[nameAt] === 0x71 || raw[nameAt] === 0x75)) { // 'q' | 'u'
+      const sub = raw.subarray(valueAt, valueAt + raw.readInt32LE(valueAt))
+      if (raw[nameAt] === 0x71) q = sub; else u = sub
+      pos = valueAt + sub.length
+    } else if (type === 8 && (n === 6 || n === 5)) {
+      const name = raw.toString('latin1', nameAt, nameEnd)
+      if (name === 'upsert') upsert = raw[valueAt] === 1
+      else if (name === 'multi') multi = raw[valueAt] === 1
+      else return lazyUpdateStatement(raw)
+      pos = valueAt + 1
+    } else return lazyUpdateStatement(raw)
+  }
+  if (q === null || u === null) return lazyUpdateStatement(raw)
+  const uKeys = operatorNames(u)
+  if (uKeys === null) return lazyUpdateStatement(raw)
+  return new UpdateStatement(raw, stringsOnly(q) ?? BSON.deserialize(q, COMMAND_DESERIALIZE) as Doc, u, uKeys, upsert, multi) as unknown as Doc
+}
+
+/** A filter whose values are all strings (`{_id}`, a site + record id key) decoded by hand; null otherwise. */
+function stringsOnly (doc: Buffer): Doc | null {
+  const len = doc.readInt32LE(0)
+  const out: Doc = {}
+  let pos = 4
+  while (pos < len - 1) {
+    if (doc[pos] !== 2) return null
+    const nameEnd = cstringEnd(doc, pos + 1, len)
+    const n = doc.readInt32LE(nameEnd + 1)
+    const at = nameEnd + 5
+    if (n < 1 || at + n > len || doc[at + n - 1] !== 0) return null
+    const name = doc.toString('utf8', pos + 1, nameEnd)
+    if (name === '__proto__' || name in out) return null
+    out[name] = doc.toString('utf8', at, at + n - 1)
+    pos = at + n
+  }
+  return out
+}
+
+/** The general form: everything but `u` decoded now, `u` on first read. */
 function lazyUpdateStatement (raw: Buffer): Doc {
   const els = elements(raw)
   const u = els.get('u')
-  if (u === undefined || u[3] !== 3) return BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+  if (u === undefined || u[3] !== 3) {
+    const whole = BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+    Object.defineProperty(whole, RAW, { value: raw })
+    return whole
+  }
   const [start, valueAt, end] = u
   const doc = BSON.deserialize(withoutElement(raw, start, end), COMMAND_DESERIALIZE) as Doc
+  Object.defineProperty(doc, RAW, { value: raw })
   const uRaw = raw.subarray(valueAt, end)
   let decoded: Doc | undefined
   Object.defineProperty(doc, 'u', {
@@ -140,11 +248,42 @@ function rawArray (docs: readonly string[]): Buffer {
   return out
 }
 
+/** A write reply's `upserted` array ({index, _id} per upsert) written by hand: a bulk upsert may list thousands. */
+function upsertedArray (entries: ReadonlyArray<{ index: number; _id: unknown }>): Buffer {
+  const ids = entries.map((e) => idElement(e._id))
+  let len = 5
+  for (let i = 0; i < ids.length; i++) len += 2 + String(i).length + 4 + 11 + (ids[i] as Buffer).length + 1
+  const out = Buffer.allocUnsafe(len)
+  out.writeInt32LE(len, 0)
+  let o = 4
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as Buffer
+    out[o++] = 3
+    o += out.write(String(i), o, 'latin1')
+    out[o++] = 0
+    out.writeInt32LE(4 + 11 + id.length + 1, o); o += 4
+    out[o++] = 0x10; o += out.write('index', o, 'latin1'); out[o++] = 0
+    out.writeInt32LE((entries[i] as { index: number }).index, o); o += 4
+    id.copy(out, o); o += id.length
+    out[o++] = 0
+  }
+  out[o] = 0
+  return out
+}
+
+function isUpsertedList (v: unknown): v is Array<{ index: number; _id: unknown }> {
+  return Array.isArray(v) && v.every((e: Doc) => Object.keys(e).length === 2 && Number.isInteger(e.index) && (e.index as number) < 2 ** 31 && e._id !== undefined)
+}
+
 /** Serialises a reply; a cursor batch of stored documents goes out as their bytes (no decode and re-encode). */
 export function serializeBody (body: Doc): Buffer {
   const cursor = body.cursor as Doc | undefined
   const key = cursor === undefined || cursor === null ? null : cursor.firstBatch instanceof RawBatch ? 'firstBatch' : cursor.nextBatch instanceof RawBatch ? 'nextBatch' : null
   if (key === null) {
+    if (isUpsertedList(body.upserted)) {
+      const { upserted, ...rest } = body
+      return documentOf([serializedElements(rest), embedded(4, 'upserted', upsertedArray(upserted as Array<{ index: number; _id: unknown }>))])
+    }
     const b = BSON.serialize(body, { ignoreUndefined: true })
     return Buffer.from(b.buffer, b.byteOffset, b.length)
   }
