@@ -3,6 +3,7 @@
 import type { Collection, Db, Document, IndexDescription } from 'mongodb'
 import type { Logger } from 'pino'
 import { DAY_COUNTS, ROLLUPS } from './rollups.js'
+import { CLOSED_MARKER_TTL_SECONDS, ROLLUP_REPAIRS } from './rollup-repair.js'
 import { EVENTS } from './ingest.js'
 
 export const RETENTION_SECONDS = 31_536_000
@@ -85,5 +86,7 @@ export async function ensureEventIndexes (db: Db, logger: Logger, retentionSecon
     { key: { actor_account_id: 1, day: -1 }, name: 'actor_day' }
   ])
   const dayCountsTtl = await ensureTtlIndex(db, DAY_COUNTS, 'day', retentionSeconds + 32 * DAY_SECONDS, 'day_ttl', logger)
+  // Closed rollup-repair markers are only needed briefly (see rollup-repair.ts); open ones have no closed_at.
+  await ensureTtlIndex(db, ROLLUP_REPAIRS, 'closed_at', CLOSED_MARKER_TTL_SECONDS, 'closed_ttl', logger)
   return { eventsTtl, rollupsTtl, dayCountsTtl }
 }

@@ -1,5 +1,6 @@
 // Builds the event store from config + the shared Db: field cipher, blind index, ingest and repositories.
-// Indexes are ensured on ready (the TTL index is the retention control, so startup waits for it).
+// Indexes are ensured on ready (the TTL index is the retention control, so startup waits for it). Rollups an
+// interrupted write may have left short are recounted in the background after ready and every stale period.
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -9,6 +10,7 @@ import { createTeamsRepository, type TeamsRepository } from '../teams/teams-repo
 import { ensureEventIndexes } from './event-indexes.js'
 import { createEventsRepository, type EventsRepository } from './events-repository.js'
 import { createIngest, type Ingest } from './ingest.js'
+import { DEFAULT_STALE_AFTER_MS, repairRollups } from './rollup-repair.js'
 
 export interface EventsHandle {
   ingest: Ingest
@@ -47,6 +49,21 @@ async function eventsPlugin (app: FastifyInstance): Promise<void> {
     const outcome = await ensureEventIndexes(db, logger, config.retentionSeconds)
     await Promise.all([identities.ensureIndexes(), teams.ensureIndexes()])
     logger.info({ ttl: outcome.eventsTtl.action, expireAfterSeconds: outcome.eventsTtl.expireAfterSeconds, keyFingerprint: cipher.keyFingerprint() }, 'event store indexes ready')
+    repairTimer = setInterval(runRepair, DEFAULT_STALE_AFTER_MS)
+    repairTimer.unref()
+    runRepair()
+  })
+  let repairTimer: NodeJS.Timeout | null = null
+  let repairing: Promise<unknown> | null = null
+  function runRepair (): void {
+    if (repairing !== null) return
+    repairing = repairRollups(db, { logger })
+      .catch((err: unknown) => { logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'rollup repair failed; retried next period') })
+      .finally(() => { repairing = null })
+  }
+  app.addHook('onClose', async () => {
+    if (repairTimer !== null) clearInterval(repairTimer)
+    await repairing
   })
 }
 

@@ -11,6 +11,7 @@ import { createTeamsRepository, type TeamsRepository, type TimedMembershipChange
 import type { EventDraft, IngestResult, UnifiedEvent } from './event.js'
 import { buildEvent, type RejectReason } from './event-builder.js'
 import { incrementRollups } from './rollups.js'
+import { createRollupMarkers } from './rollup-repair.js'
 
 export const EVENTS = 'events'
 const DUPLICATE_KEY = 11000
@@ -55,6 +56,8 @@ export function createIngest (opts: IngestOptions): Ingest {
   const maxGroupEvents = Math.max(1, opts.maxGroupEvents ?? 5000)
   const queue: Prepared[] = []
   let writing = 0
+  // Wall-clock time, not the ingest clock: markers coordinate writers (and instances), they date no event.
+  const markers = createRollupMarkers(db)
 
   function prepare (drafts: EventDraft[]): Omit<Prepared, 'resolve' | 'reject'> {
     const result: IngestResult = { received: drafts.length, inserted: 0, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 }
@@ -130,7 +133,11 @@ export function createIngest (opts: IngestOptions): Ingest {
         batch.push(e)
       }
     }
-    const insertedIds = batch.length > 0 ? await insertNew(batch) : new Set<string>()
+    if (batch.length === 0) return
+    // Opened before the events are written, closed once their rollups are: a marker left open (a kill, a failed
+    // follow-up write) tells repairRollups which days to recount from raw events.
+    const marker = await markers.open(batch)
+    const insertedIds = await insertNew(batch)
     const inserted: UnifiedEvent[] = []
     const changes: TimedMembershipChange[] = []
     for (const e of batch) {
@@ -149,6 +156,7 @@ export function createIngest (opts: IngestOptions): Ingest {
       incrementRollups(db, inserted),
       changes.length > 0 ? teams.applyMembershipChanges(changes) : Promise.resolve(0)
     ])
+    await markers.close(marker)
     logger.debug({ pages: group.length, events: batch.length, inserted: inserted.length }, 'ingest batch written')
   }
 

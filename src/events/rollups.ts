@@ -26,6 +26,16 @@ export interface DayCountDoc {
   inserted: number
 }
 
+/** A rollup's _id: its key (UTC day × site × product × operation × actor) as JSON. */
+export function rollupId (dayKey: string, site: string, product: string, operation: string, actor: string | null): string {
+  return JSON.stringify([dayKey, site, product, operation, actor])
+}
+
+/** `YYYY-MM-DD` of a UTC day: the _id of its day counter and the first part of its rollups' ids. */
+export function dayKeyOf (day: Date): string {
+  return day.toISOString().slice(0, 10)
+}
+
 /** Increments rollups and day counters for events that were actually inserted (one bulkWrite each). */
 export async function incrementRollups (db: Db, inserted: UnifiedEvent[]): Promise<void> {
   if (inserted.length === 0) return
@@ -33,8 +43,8 @@ export async function incrementRollups (db: Db, inserted: UnifiedEvent[]): Promi
   const days = new Map<string, { day: Date, n: number }>()
   for (const e of inserted) {
     const day = utcDay(e.occurred_at)
-    const dayKey = day.toISOString().slice(0, 10)
-    const key = JSON.stringify([dayKey, e.site, e.product, e.operation, e.actor_account_id])
+    const dayKey = dayKeyOf(day)
+    const key = rollupId(dayKey, e.site, e.product, e.operation, e.actor_account_id)
     const r = rollups.get(key)
     if (r) r.n++
     else {
