@@ -63,7 +63,7 @@ async function eventsPlugin (app: FastifyInstance): Promise<void> {
   }
   app.addHook('onClose', async () => {
     if (repairTimer !== null) clearInterval(repairTimer)
-    await repairing
+    await Promise.all([repairing, ingest.settled()])
   })
 }
 

@@ -3,7 +3,7 @@
 // Group commit: pages that arrive while a write is in flight are merged into the next write, so concurrent sources
 // (and a source's concurrent lanes) share one events bulkWrite and one identities/rollups/day-counter pass. Each
 // caller's promise still settles only once its own events and follow-up writes are durable (or failed).
-import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db } from 'mongodb'
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type ObjectId } from 'mongodb'
 import type { Logger } from 'pino'
 import type { BlindIndex, FieldCipher } from '../crypto/field-cipher.js'
 import { createIdentitiesRepository, type IdentitiesRepository, type IdentityObservation } from '../identities/identities-repository.js'
@@ -33,7 +33,10 @@ export interface IngestOptions {
   maxGroupEvents?: number
 }
 
-export type Ingest = (drafts: EventDraft[]) => Promise<IngestResult>
+export type Ingest = ((drafts: EventDraft[]) => Promise<IngestResult>) & {
+  /** Resolves once the bookkeeping that follows settled writes (closing rollup-repair markers) is done. */
+  settled: () => Promise<void>
+}
 
 /** One caller's validated page, waiting for a write. */
 interface Prepared {
@@ -116,13 +119,26 @@ export function createIngest (opts: IngestOptions): Ingest {
       }
       writing++
       writeGroup(group)
-        .then(() => { for (const p of group) p.resolve(p.result) })
+        .then((marker) => {
+          for (const p of group) p.resolve(p.result)
+          // Off the callers' path: a close lost to a kill only costs a needless recount of these days.
+          if (marker !== null) closeLater(marker)
+        })
         .catch((err: unknown) => { for (const p of group) p.reject(err) })
         .finally(() => { writing--; pump() })
     }
   }
 
-  async function writeGroup (group: Prepared[]): Promise<void> {
+  const closing = new Set<Promise<void>>()
+  function closeLater (marker: ObjectId): void {
+    const done: Promise<void> = markers.close(marker)
+      .catch((err: unknown) => { logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not close a rollup-repair marker; its days will be recounted') })
+      .finally(() => { closing.delete(done) })
+    closing.add(done)
+  }
+
+  /** Writes one group; returns its rollup-repair marker, to be closed once the callers have their results. */
+  async function writeGroup (group: Prepared[]): Promise<ObjectId | null> {
     // One _id in two pages of the group: the first page owns it, the others count it as already present.
     const owner = new Map<string, Prepared>()
     const batch: UnifiedEvent[] = []
@@ -133,7 +149,7 @@ export function createIngest (opts: IngestOptions): Ingest {
         batch.push(e)
       }
     }
-    if (batch.length === 0) return
+    if (batch.length === 0) return null
     // Opened before the events are written, closed once their rollups are: a marker left open (a kill, a failed
     // follow-up write) tells repairRollups which days to recount from raw events.
     const marker = await markers.open(batch)
@@ -156,8 +172,8 @@ export function createIngest (opts: IngestOptions): Ingest {
       incrementRollups(db, inserted),
       changes.length > 0 ? teams.applyMembershipChanges(changes) : Promise.resolve(0)
     ])
-    await markers.close(marker)
     logger.debug({ pages: group.length, events: batch.length, inserted: inserted.length }, 'ingest batch written')
+    return marker
   }
 
   async function insertNew (batch: UnifiedEvent[]): Promise<Set<string>> {
@@ -182,7 +198,7 @@ export function createIngest (opts: IngestOptions): Ingest {
     return ids
   }
 
-  return async function ingest (drafts) {
+  async function ingest (drafts: EventDraft[]): Promise<IngestResult> {
     const prepared = prepare(drafts)
     if (prepared.events.length === 0) return prepared.result
     return await new Promise<IngestResult>((resolve, reject) => {
@@ -190,4 +206,8 @@ export function createIngest (opts: IngestOptions): Ingest {
       pump()
     })
   }
+  async function settled (): Promise<void> {
+    while (closing.size > 0) await Promise.all([...closing])
+  }
+  return Object.assign(ingest, { settled })
 }

@@ -5,6 +5,9 @@ import t from 'tap'
 import { Int32, Long, ObjectId } from 'mongodb'
 import { startTestMongo } from '../helpers/mongo-for-tests.js'
 
+/** Documents with string _ids and any other fields. */
+type Loose = { _id: string } & Record<string, unknown>
+
 t.test('upserts by a compound unique key: inserted once, then matched without changes', async (t) => {
   const { db } = await startTestMongo(t)
   const c = db.collection('uk_upserts')
@@ -39,7 +42,7 @@ t.test('upserts by a compound unique key: inserted once, then matched without ch
 
 t.test('a unique-key match compares numbers across widths and arrays by element', async (t) => {
   const { db } = await startTestMongo(t)
-  const nums = db.collection('uk_numbers')
+  const nums = db.collection<Loose>('uk_numbers')
   await nums.createIndex({ n: 1 }, { unique: true })
   await nums.insertMany([{ _id: 'long', n: Long.fromNumber(7) }, { _id: 'int', n: new Int32(8) }, { _id: 'double', n: 9.5 }])
   const r1 = await nums.updateOne({ n: 7 }, { $set: { hit: 1 } }, { upsert: true })
@@ -50,7 +53,7 @@ t.test('a unique-key match compares numbers across widths and arrays by element'
   t.same((await nums.find({}, { sort: { _id: 1 } }).toArray()).map((d) => [d._id, d.hit]), [['double', 3], ['int', 2], ['long', 1]])
   t.equal((await nums.deleteOne({ n: new Int32(7) })).deletedCount, 1, 'delete by the same key')
 
-  const tags = db.collection('uk_tags')
+  const tags = db.collection<Loose>('uk_tags')
   await tags.createIndex({ tag: 1 }, { unique: true })
   await tags.insertOne({ _id: 'multi', tag: ['red', 'blue'] })
   const r4 = await tags.updateOne({ tag: 'blue' }, { $set: { hit: true } }, { upsert: true })
@@ -61,21 +64,21 @@ t.test('a unique-key match compares numbers across widths and arrays by element'
 
 t.test('sparse and partial unique indexes never hide a match', async (t) => {
   const { db } = await startTestMongo(t)
-  const partial = db.collection('uk_partial')
+  const partial = db.collection<Loose>('uk_partial')
   await partial.createIndex({ a: 1 }, { unique: true, partialFilterExpression: { kind: 'indexed' } })
   await partial.insertMany([{ _id: 'outside', a: 1 }, { _id: 'inside', a: 2, kind: 'indexed' }])
   const r1 = await partial.updateOne({ a: 1 }, { $set: { hit: true } }, { upsert: true })
   t.equal(r1.matchedCount, 1, 'a document outside the partial index is still found')
   t.equal(r1.upsertedCount, 0)
 
-  const sparse = db.collection('uk_sparse')
+  const sparse = db.collection<Loose>('uk_sparse')
   await sparse.createIndex({ a: 1, b: 1 }, { unique: true, sparse: true })
   await sparse.insertOne({ _id: 'one', a: 1, b: 2 })
   const r2 = await sparse.updateOne({ a: 1, b: 2 }, { $set: { hit: true } }, { upsert: true })
   t.equal(r2.matchedCount, 1)
   t.equal(r2.upsertedCount, 0)
 
-  const wider = db.collection('uk_wider')
+  const wider = db.collection<Loose>('uk_wider')
   await wider.createIndex({ a: 1 }, { unique: true })
   await wider.insertOne({ _id: 'x', a: 1, b: 1 })
   const r3 = await wider.updateOne({ a: 1, b: 2 }, { $set: { hit: true } })
@@ -87,7 +90,7 @@ t.test('sparse and partial unique indexes never hide a match', async (t) => {
 
 t.test('update statements with arrayFilters, several operators or a pipeline keep their meaning', async (t) => {
   const { db } = await startTestMongo(t)
-  const c = db.collection('uk_statements')
+  const c = db.collection<{ _id: string, xs?: number[], n?: number, tag?: string, never?: boolean, total?: number }>('uk_statements')
   await c.insertOne({ _id: 'd', xs: [1, 5, 9], n: 1 })
   await c.updateOne({ _id: 'd' }, { $set: { 'xs.$[big]': 0 } }, { arrayFilters: [{ big: { $gte: 5 } }] })
   await c.updateOne({ _id: 'd' }, { $inc: { n: 2 }, $set: { tag: 'x' }, $setOnInsert: { never: true } }, { upsert: true })

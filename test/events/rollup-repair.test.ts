@@ -58,6 +58,7 @@ t.test('rollups lost to a failed follow-up write are recounted from raw events',
   await rollups.dropIndex('block_rollups')
 
   const retried = await ingest(page ?? [])
+  await ingest.settled()
   t.equal(retried.inserted, 0, 'the retry finds every event already stored')
   let c = await counts(db)
   t.equal(Object.values(c.raw).reduce((a, b) => a + b, 0), 60)
