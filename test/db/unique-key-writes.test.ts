@@ -24,7 +24,14 @@ t.test('upserts by a compound unique key: inserted once, then matched without ch
   const stored = await c.find({}, { sort: { n: 1 } }).toArray()
   t.equal(stored.length, 300)
   t.ok(stored.every((d) => d._id instanceof ObjectId), 'each upsert got a generated ObjectId')
-  t.same(Object.keys(stored[0] ?? {}).sort(), ['_id', 'at', 'n', 'rid', 'site'])
+  t.same(Object.keys(stored[0] ?? {}), ['_id', 'site', 'rid', 'n', 'at'], '_id first, then the fields in their order')
+  const single = await c.findOneAndUpdate(
+    { site: 'c.example', rid: 'one' },
+    { $setOnInsert: { site: 'c.example', rid: 'one', n: -1, at: new Date(1_700_000_000_000) } },
+    { upsert: true, returnDocument: 'after' }
+  )
+  t.same(Object.keys(single ?? {}), Object.keys(stored[0] ?? {}), 'a single upsert builds the same document shape')
+  await c.deleteOne({ site: 'c.example', rid: 'one' })
   t.same(stored[7], { _id: stored[7]?._id, site: 'b.example', rid: '7', n: 7, at: new Date(1_700_000_000_007) })
 
   const again = await c.bulkWrite(ops, { ordered: false })

@@ -56,9 +56,10 @@ export class Collection {
    * Stores a document given as its complete BSON bytes (with an _id), maintaining indexes; throws E11000 before
    * changing anything if a unique key (or, for `isNew`, the _id) is taken. Returns the _id.
    */
-  putBytes (bytes: Buffer, check = true, isNew = false): unknown {
+  putBytes (bytes: Buffer, check = true, isNew = false, known?: Doc): unknown {
     const names = this.indexFields()
-    const view = names === null ? BSON.deserialize(bytes, DECODE) as Doc : readFields(bytes, names)
+    // `known`: top-level values the caller already holds (decoded as they would be); used when they cover the indexes.
+    const view = names === null ? BSON.deserialize(bytes, DECODE) as Doc : known !== undefined && covers(known, names) ? known : readFields(bytes, names)
     const id = view._id
     if (id === undefined) throw commandError('InvalidIdField', 'document without an _id')
     const key = valueKey(id)
@@ -241,6 +242,11 @@ export class Collection {
     if (skip > 0 || limit !== Infinity) raws = raws.slice(skip, skip + limit)
     return { raws, plan, examined }
   }
+}
+
+function covers (known: Doc, names: ReadonlySet<string>): boolean {
+  for (const n of names) if (!(n in known)) return false
+  return true
 }
 
 function fieldsOfIndex (ix: SortedIndex): FieldSet {

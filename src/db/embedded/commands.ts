@@ -136,7 +136,28 @@ function sameBytes (a: Buffer, b: Buffer, at: number, end: number): boolean {
   return true
 }
 
-function upsertBytes (x: Buffer | null, q: Doc): Buffer | null {
+/** The string value of the element at `span` in `x`, or undefined when it is not a string. */
+function stringAt (x: Buffer, span: [number, number] | undefined): string | undefined {
+  if (span === undefined || x[span[0]] !== 2) return undefined
+  let p = span[0] + 1
+  while (x[p] !== 0) p++
+  return x.toString('utf8', p + 5, span[1] - 1)
+}
+
+/** `_id` element, then every element of `x` (which has no _id). */
+function withLeadingId (x: Buffer, len: number, id: unknown): Buffer {
+  const idElem = idElement(id)
+  const out = Buffer.allocUnsafe(len + idElem.length)
+  out.writeInt32LE(out.length, 0)
+  idElem.copy(out, 4)
+  x.copy(out, 4 + idElem.length, 4, len)
+  return out
+}
+
+/** An upsert's new document; `known` holds values the caller already has (its _id, the filter's fields). */
+interface UpsertDoc { bytes: Buffer; known: Doc }
+
+function upsertBytes (x: Buffer | null, q: Doc): UpsertDoc | null {
   if (x === null) return null
   const qKeys = Object.keys(q)
   for (const k of qKeys) if (k.startsWith('$') || k.includes('.') || !isScalarId(q[k]) || q[k] === null) return null
@@ -162,12 +183,14 @@ function upsertBytes (x: Buffer | null, q: Doc): Buffer | null {
   }
   // Ingest's shape: filter {_id}, X without an _id: the _id, then X's elements (one copy).
   if (others.length === 0 && idSpan === null) {
-    const idElem = idElement('_id' in q ? q._id : new ObjectId())
-    const out = Buffer.allocUnsafe(len + idElem.length)
-    out.writeInt32LE(out.length, 0)
-    idElem.copy(out, 4)
-    x.copy(out, 4 + idElem.length, 4, len)
-    return out
+    const id = '_id' in q ? q._id : new ObjectId()
+    return { bytes: withLeadingId(x, len, id), known: { _id: id } }
+  }
+  // A unique key of strings that X repeats exactly, no _id anywhere: a new ObjectId, then X's elements (what the
+  // general path below builds, without decoding X).
+  if (idSpan === null && !('_id' in q) && others.every((k, i) => typeof q[k] === 'string' && stringAt(x, otherSpans[i]) === q[k])) {
+    const id = new ObjectId()
+    return { bytes: withLeadingId(x, len, id), known: { ...q, _id: id } }
   }
   // Mirror applyUpdate: when X repeats every filter field with an equal value it is inserted as is (X's order),
   // otherwise the filter's fields come first (X's element where it sets a different value), then X's other fields.
@@ -177,7 +200,7 @@ function upsertBytes (x: Buffer | null, q: Doc): Buffer | null {
   const keepsSeed = (k: string): boolean => equalInX(k) && typeof inX[k] === typeof q[k]
   if (idSpan !== null && '_id' in q && !equalInX('_id')) return null
   const fresh = qKeys.every(equalInX)
-  if (fresh && others.length === 0 && idSpan !== null && idSpan[0] === 4) return x
+  if (fresh && others.length === 0 && idSpan !== null && idSpan[0] === 4) return { bytes: x, known: {} }
   const parts: Buffer[] = []
   if (idSpan !== null && !('_id' in q && !fresh && keepsSeed('_id'))) parts.push(x.subarray(idSpan[0], idSpan[1]))
   else parts.push(idElement('_id' in q ? q._id : new ObjectId()))
@@ -186,7 +209,7 @@ function upsertBytes (x: Buffer | null, q: Doc): Buffer | null {
   let from = 4
   for (const [start, end] of skip) { if (start > from) parts.push(x.subarray(from, start)); from = end }
   if (len - 1 > from) parts.push(x.subarray(from, len - 1))
-  return documentOf(parts)
+  return { bytes: documentOf(parts), known: {} }
 }
 
 /** The bytes of `u.$setOnInsert` of a statement from a document sequence (null when it has none or is not raw). */
@@ -207,10 +230,10 @@ function updateOne (engine: Engine, db: string, coll: string, q: Doc, getU: () =
   }
   // An upsert that inserts a $setOnInsert document: stored from the client's bytes, never decoded.
   if (matches.length === 0 && opts.upsert && opts.onlyOnInsert === true && opts.statement !== undefined && opts.arrayFilters === undefined) {
-    const bytes = upsertBytes(setOnInsertBytes(opts.statement), q)
-    if (bytes !== null) {
+    const made = upsertBytes(setOnInsertBytes(opts.statement), q)
+    if (made !== null) {
       c = engine.collection(db, coll, true) as Collection
-      const id = engine.insertBytes(c, bytes)
+      const id = engine.insertBytes(c, made.bytes, made.known)
       return { n: 1, nModified: 0, upsertedId: id, doc: () => decode(c?.getRawById(id) as StoredDoc) }
     }
   }

@@ -169,8 +169,8 @@ export class Engine {
   }
 
   /** Inserts a document given as complete BSON bytes with an _id (the client's, journaled as they are); returns the _id. */
-  insertBytes (c: Collection, bytes: Buffer): unknown {
-    const id = c.putBytes(bytes, true, true)
+  insertBytes (c: Collection, bytes: Buffer, known?: Doc): unknown {
+    const id = c.putBytes(bytes, true, true, known)
     this.logPut(c, bytes)
     return id
   }
