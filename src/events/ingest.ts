@@ -121,20 +121,12 @@ export function createIngest (opts: IngestOptions): Ingest {
       writeGroup(group)
         .then((marker) => {
           for (const p of group) p.resolve(p.result)
-          // Off the callers' path: a close lost to a kill only costs a needless recount of these days.
-          if (marker !== null) closeLater(marker)
+          // Off the callers' path (it rides on the next open): a close lost to a kill only costs a needless recount.
+          if (marker !== null) markers.close(marker)
         })
         .catch((err: unknown) => { for (const p of group) p.reject(err) })
         .finally(() => { writing--; pump() })
     }
-  }
-
-  const closing = new Set<Promise<void>>()
-  function closeLater (marker: ObjectId): void {
-    const done: Promise<void> = markers.close(marker)
-      .catch((err: unknown) => { logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not close a rollup-repair marker; its days will be recounted') })
-      .finally(() => { closing.delete(done) })
-    closing.add(done)
   }
 
   /** Writes one group; returns its rollup-repair marker, to be closed once the callers have their results. */
@@ -207,7 +199,7 @@ export function createIngest (opts: IngestOptions): Ingest {
     })
   }
   async function settled (): Promise<void> {
-    while (closing.size > 0) await Promise.all([...closing])
+    await markers.flush()
   }
   return Object.assign(ingest, { settled })
 }

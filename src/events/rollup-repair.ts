@@ -28,23 +28,69 @@ export interface RepairMarker {
 export interface RollupMarkers {
   /** Records the days a write is about to touch; the write must not start before this resolves. */
   open: (events: readonly UnifiedEvent[]) => Promise<ObjectId>
-  /** The write and its rollups are durable: the days need no repair on its account. */
-  close: (id: ObjectId) => Promise<void>
+  /**
+   * The write and its rollups are durable: the days need no repair on its account. Closes are batched: they ride
+   * on the next open (one command for both) or go out within `closeDelayMs`.
+   */
+  close: (id: ObjectId) => void
+  /** Writes the closes still queued. */
+  flush: () => Promise<void>
 }
 
-export function createRollupMarkers (db: Db, now: () => Date = () => new Date()): RollupMarkers {
+export function createRollupMarkers (db: Db, now: () => Date = () => new Date(), closeDelayMs = 250): RollupMarkers {
   const markers = db.collection<RepairMarker>(ROLLUP_REPAIRS)
+  let queued: ObjectId[] = []
+  let timer: NodeJS.Timeout | null = null
+  let flushing: Promise<void> = Promise.resolve()
+
+  const closeOp = (ids: ObjectId[]): AnyBulkWriteOperation<RepairMarker> => ({ updateMany: { filter: { _id: { $in: ids } }, update: { $set: { closed_at: now() } } } })
+  const take = (): ObjectId[] => {
+    const ids = queued
+    queued = []
+    if (timer !== null) { clearTimeout(timer); timer = null }
+    return ids
+  }
+
+  async function flush (): Promise<void> {
+    const ids = take()
+    if (ids.length > 0) {
+      flushing = flushing.then(async () => {
+        try {
+          await markers.bulkWrite([closeOp(ids)])
+        } catch {
+          queued.push(...ids) // tried again with the next open or flush; if never, the days are only recounted
+        }
+      })
+    }
+    await flushing
+  }
+
   return {
     async open (events) {
       const days = new Map<number, Date>()
       for (const e of events) { const d = utcDay(e.occurred_at); days.set(d.getTime(), d) }
       const _id = new ObjectId()
-      await markers.insertOne({ _id, days: [...days.values()], created_at: now() })
+      const closing = take()
+      const ops: Array<AnyBulkWriteOperation<RepairMarker>> = [{ insertOne: { document: { _id, days: [...days.values()], created_at: now() } } }]
+      if (closing.length > 0) ops.push(closeOp(closing))
+      try {
+        await markers.bulkWrite(ops, { ordered: true })
+      } catch (err) {
+        queued.push(...closing)
+        // The marker is what matters here; a close that failed behind it is retried later.
+        const inserted = (err as { result?: { insertedCount?: number } }).result?.insertedCount === 1
+        if (!inserted) throw err
+      }
       return _id
     },
-    async close (id) {
-      await markers.updateOne({ _id: id }, { $set: { closed_at: now() } })
-    }
+    close (id) {
+      queued.push(id)
+      if (timer === null) {
+        timer = setTimeout(() => { timer = null; void flush() }, closeDelayMs)
+        timer.unref()
+      }
+    },
+    flush
   }
 }
 

@@ -88,6 +88,7 @@ t.test('rollups lost to a failed follow-up write are recounted from raw events',
 t.test('a recount replaces wrong counts, drops rollups without events and never lowers a day counter', async (t) => {
   const { db, ingest } = await setup(t)
   for (const p of pages(2, 50)) await ingest(p)
+  await ingest.settled()
   const first = await db.collection('event_rollups_daily').findOne({}, { sort: { _id: 1 } })
   const day = first?.day as Date
   const dayKey = day.toISOString().slice(0, 10)
@@ -117,6 +118,7 @@ t.test('a recount replaces wrong counts, drops rollups without events and never 
 t.test('days a write may still be working on are left for a later pass', async (t) => {
   const { db, ingest } = await setup(t)
   await ingest(pages(1, 20)[0] ?? [])
+  await ingest.settled()
   const sample = await db.collection<UnifiedEvent>('events').findOne({})
   const day = sample?.occurred_at as Date
   await createRollupMarkers(db, () => new Date(Date.now() - 3_600_000)).open([{ occurred_at: day } as UnifiedEvent])
@@ -126,4 +128,26 @@ t.test('days a write may still be working on are left for a later pass', async (
   t.equal(await db.collection(ROLLUP_REPAIRS).countDocuments({ closed_at: { $exists: false } }), 2, 'both markers stay open')
   const ttl = (await db.collection(ROLLUP_REPAIRS).listIndexes().toArray()).find((ix) => ix.name === 'closed_ttl')
   t.equal(ttl?.expireAfterSeconds, 3600, 'closed markers expire after an hour')
+})
+
+t.test('closing a marker rides on the next open, or goes out on its own shortly after', async (t) => {
+  const { db } = await setup(t)
+  const markers = createRollupMarkers(db, () => new Date(), 60_000)
+  const col = db.collection(ROLLUP_REPAIRS)
+  const ev = [{ occurred_at: NOW } as UnifiedEvent]
+  const a = await markers.open(ev)
+  markers.close(a)
+  t.equal((await col.findOne({ _id: a }))?.closed_at, undefined, 'a close is queued, not written at once')
+  const b = await markers.open(ev)
+  t.type((await col.findOne({ _id: a }))?.closed_at, Date, 'the next open carried it')
+  t.equal((await col.findOne({ _id: b }))?.closed_at, undefined)
+  markers.close(b)
+  await markers.flush()
+  t.type((await col.findOne({ _id: b }))?.closed_at, Date, 'flush writes what is queued')
+
+  const quick = createRollupMarkers(db, () => new Date(), 20)
+  const c = await quick.open(ev)
+  quick.close(c)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.type((await col.findOne({ _id: c }))?.closed_at, Date, 'with no further open, the timer writes it')
 })
