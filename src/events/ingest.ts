@@ -44,6 +44,8 @@ interface Prepared {
   events: UnifiedEvent[]
   observations: IdentityObservation[]
   memberships: Map<string, TimedMembershipChange>
+  /** The page's rollup-repair marker, opened while the page waits for its group (see writeGroup). */
+  marker: Promise<ObjectId>
   resolve: (result: IngestResult) => void
   reject: (err: unknown) => void
 }
@@ -62,7 +64,7 @@ export function createIngest (opts: IngestOptions): Ingest {
   // Wall-clock time, not the ingest clock: markers coordinate writers (and instances), they date no event.
   const markers = createRollupMarkers(db)
 
-  function prepare (drafts: EventDraft[]): Omit<Prepared, 'resolve' | 'reject'> {
+  function prepare (drafts: EventDraft[]): Omit<Prepared, 'marker' | 'resolve' | 'reject'> {
     const result: IngestResult = { received: drafts.length, inserted: 0, alreadyPresent: 0, skippedTooOld: 0, rejected: 0 }
     const at = now()
     const cutoff = at.getTime() - opts.retentionSeconds * 1000
@@ -119,18 +121,23 @@ export function createIngest (opts: IngestOptions): Ingest {
       }
       writing++
       writeGroup(group)
-        .then((marker) => {
+        .then((opened) => {
           for (const p of group) p.resolve(p.result)
-          // Off the callers' path (it rides on the next open): a close lost to a kill only costs a needless recount.
-          if (marker !== null) markers.close(marker)
+          // Off the callers' path (closes ride on later opens): a close lost to a kill only costs a needless recount.
+          for (const id of opened) markers.close(id)
         })
         .catch((err: unknown) => { for (const p of group) p.reject(err) })
         .finally(() => { writing--; pump() })
     }
   }
 
-  /** Writes one group; returns its rollup-repair marker, to be closed once the callers have their results. */
-  async function writeGroup (group: Prepared[]): Promise<ObjectId | null> {
+  /** Writes one group; returns its pages' rollup-repair markers, to be closed once the callers have their results. */
+  async function writeGroup (group: Prepared[]): Promise<ObjectId[]> {
+    // Each page opened a marker naming its days when it was queued, and a group is written only once all of its
+    // pages' markers are durable; they are closed after the rollups. A marker left open (a kill, a failed
+    // follow-up write) tells repairRollups which days to recount from raw events. Opening at queue time keeps
+    // the marker off the write's critical path: it is written while the page waits for a free slot.
+    const opened = await Promise.all(group.map(async (p) => await p.marker))
     // One _id in two pages of the group: the first page owns it, the others count it as already present.
     const owner = new Map<string, Prepared>()
     const batch: UnifiedEvent[] = []
@@ -141,10 +148,6 @@ export function createIngest (opts: IngestOptions): Ingest {
         batch.push(e)
       }
     }
-    if (batch.length === 0) return null
-    // Opened before the events are written, closed once their rollups are: a marker left open (a kill, a failed
-    // follow-up write) tells repairRollups which days to recount from raw events.
-    const marker = await markers.open(batch)
     const insertedIds = await insertNew(batch)
     const inserted: UnifiedEvent[] = []
     const changes: TimedMembershipChange[] = []
@@ -165,7 +168,7 @@ export function createIngest (opts: IngestOptions): Ingest {
       changes.length > 0 ? teams.applyMembershipChanges(changes) : Promise.resolve(0)
     ])
     logger.debug({ pages: group.length, events: batch.length, inserted: inserted.length }, 'ingest batch written')
-    return marker
+    return opened
   }
 
   async function insertNew (batch: UnifiedEvent[]): Promise<Set<string>> {
@@ -193,8 +196,10 @@ export function createIngest (opts: IngestOptions): Ingest {
   async function ingest (drafts: EventDraft[]): Promise<IngestResult> {
     const prepared = prepare(drafts)
     if (prepared.events.length === 0) return prepared.result
+    const marker = markers.open(prepared.events)
+    marker.catch(() => {}) // awaited (and reported) by the group write
     return await new Promise<IngestResult>((resolve, reject) => {
-      queue.push({ ...prepared, resolve, reject })
+      queue.push({ ...prepared, marker, resolve, reject })
       pump()
     })
   }

@@ -1,6 +1,6 @@
 // Rollups are increments, so an increment lost between an event write and its rollup write (a kill, a failed
-// follow-up write) would leave them short for good. Ingest therefore opens a marker naming the group's days before
-// it writes events and closes it after the rollups are written. A marker left open means those days may have
+// follow-up write) would leave them short for good. Ingest therefore opens a marker naming a page's days before
+// the page's events are written and closes it after their rollups are written. A marker left open means those days may have
 // drifted: `repairRollups` recounts them from the raw events and replaces their rollups. Closed markers stay an
 // hour (TTL on closed_at) so a recount can tell that a write touched its days while it ran.
 import { ObjectId, type AnyBulkWriteOperation, type Db } from 'mongodb'
