@@ -1,6 +1,9 @@
 // The unified event: one document per audit or activity record, whatever product it came from.
 // This file is the contract between connectors (which produce EventDrafts) and ingest (which stores UnifiedEvents).
 
+/** The collection every event lives in. */
+export const EVENTS = 'events'
+
 export const Product = Object.freeze({
   Jira: 'jira',
   Jsm: 'jsm',

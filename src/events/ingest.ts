@@ -8,12 +8,12 @@ import type { Logger } from 'pino'
 import type { BlindIndex, FieldCipher } from '../crypto/field-cipher.js'
 import { createIdentitiesRepository, type IdentitiesRepository, type IdentityObservation } from '../identities/identities-repository.js'
 import { createTeamsRepository, type TeamsRepository, type TimedMembershipChange } from '../teams/teams-repository.js'
-import type { EventDraft, IngestResult, UnifiedEvent } from './event.js'
+import { EVENTS, type EventDraft, type IngestResult, type UnifiedEvent } from './event.js'
 import { buildEvent, type RejectReason } from './event-builder.js'
 import { incrementRollups } from './rollups.js'
 import { createRollupMarkers } from './rollup-repair.js'
 
-export const EVENTS = 'events'
+export { EVENTS }
 const DUPLICATE_KEY = 11000
 
 export interface IngestOptions {

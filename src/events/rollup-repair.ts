@@ -5,7 +5,7 @@
 // hour (TTL on closed_at) so a recount can tell that a write touched its days while it ran.
 import { ObjectId, type AnyBulkWriteOperation, type Db } from 'mongodb'
 import type { Logger } from 'pino'
-import type { UnifiedEvent } from './event.js'
+import { EVENTS, type UnifiedEvent } from './event.js'
 import { utcDay } from './event-time.js'
 import { DAY_COUNTS, dayKeyOf, ROLLUPS, rollupId, type DayCountDoc, type RollupDoc } from './rollups.js'
 
@@ -147,7 +147,7 @@ export async function repairRollups (db: Db, opts: RepairOptions = {}): Promise<
 /** Replaces one day's rollups with a raw count; the day's insert counter never goes down (expired events count). */
 async function recountDay (db: Db, day: Date): Promise<void> {
   const dayKey = dayKeyOf(day)
-  const rows = await db.collection<UnifiedEvent>('events').aggregate<{
+  const rows = await db.collection<UnifiedEvent>(EVENTS).aggregate<{
     _id: { site: string, product: string, operation: string, actor: string | null }
     count: number
     category: string

@@ -7,7 +7,7 @@ import type { Doc } from './values.js'
 /** Non-enumerable link from a decoded command document to its raw bytes. */
 export const RAW = Symbol('atlaslens.rawBson')
 
-function cstringEnd (buf: Buffer, pos: number): number {
+export function cstringEnd (buf: Buffer, pos: number): number {
   const end = buf.indexOf(0, pos)
   if (end < 0) throw new Error('unterminated cstring')
   return end

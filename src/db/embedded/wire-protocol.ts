@@ -1,7 +1,7 @@
 // MongoDB wire protocol framing: OP_QUERY (legacy handshake) → OP_REPLY, and OP_MSG both ways.
 import { BSON } from 'bson'
 import type { Doc } from './values.js'
-import { documentOf, elements, idElement, latin1Write, RAW, withoutElement } from './bson-raw.js'
+import { cstringEnd, documentOf, elements, idElement, latin1Write, RAW, withoutElement } from './bson-raw.js'
 import { RawBatch } from './cursors.js'
 
 export const OpCode = Object.freeze({ Reply: 1, Query: 2004, Msg: 2013, Compressed: 2012 } as const)
@@ -121,12 +121,6 @@ class UpdateStatement {
   get u (): Doc { return (this.decoded ??= BSON.deserialize(this.uRaw, COMMAND_DESERIALIZE) as Doc) }
 }
 
-function cstringEnd (b: Buffer, from: number, limit: number): number {
-  let p = from
-  while (b[p] !== 0) { if (p >= limit) throw new Error('unterminated cstring'); p++ }
-  return p
-}
-
 /** Element names of a raw document whose values are documents (u's operators), or null when one is not. */
 function operatorNames (doc: Buffer): string[] | null {
   const len = doc.readInt32LE(0)
@@ -134,7 +128,7 @@ function operatorNames (doc: Buffer): string[] | null {
   let pos = 4
   while (pos < len - 1) {
     if (doc[pos] !== 3) return null
-    const nameEnd = cstringEnd(doc, pos + 1, len)
+    const nameEnd = cstringEnd(doc, pos + 1)
     out.push(doc.toString('utf8', pos + 1, nameEnd))
     pos = nameEnd + 1 + doc.readInt32LE(nameEnd + 1)
   }
@@ -151,7 +145,7 @@ function updateStatement (raw: Buffer): Doc {
   while (pos < len - 1) {
     const type = raw[pos] as number
     const nameAt = pos + 1
-    const nameEnd = cstringEnd(raw, nameAt, len)
+    const nameEnd = cstringEnd(raw, nameAt)
     const n = nameEnd - nameAt
     const valueAt = nameEnd + 1
     if (n === 1 && type === 3 && (raw[nameAt] === 0x71 || raw[nameAt] === 0x75)) { // 'q' | 'u'
@@ -179,7 +173,7 @@ function stringsOnly (doc: Buffer): Doc | null {
   let pos = 4
   while (pos < len - 1) {
     if (doc[pos] !== 2) return null
-    const nameEnd = cstringEnd(doc, pos + 1, len)
+    const nameEnd = cstringEnd(doc, pos + 1)
     const n = doc.readInt32LE(nameEnd + 1)
     const at = nameEnd + 5
     if (n < 1 || at + n > len || doc[at + n - 1] !== 0) return null
