@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { MongoClient } from 'mongodb'
 import { startEmbeddedStore } from '../dist/db/embedded/index.js'
 import { benchEvent, DAY, T0 as t0 } from './event-fixture.mjs'
+import { calibrate, PROBE_LABEL } from './machine-speed.mjs'
 
 const full = process.argv.includes('--full')
 const inline = process.argv.includes('--inline')
@@ -32,11 +33,17 @@ const figures = {}
 // 1. 10,000 upserts in one unordered bulkWrite, by _id (as ingest writes them) and by a unique compound key:
 // inserts first, then all-present. The first batch of each kind in a fresh process also pays for JIT warm-up
 // (driver and store) and is reported on its own; after two more throwaway batches (the JIT has finished
-// optimising, as in a server that has been running for a while) three timed batches go to fresh collections and
-// their median is reported with the range (one sample swings with the machine's other load).
+// optimising, as in a server that has been running for a while) ROUNDS timed batches go to fresh collections and
+// their median is reported with the range (one sample swings with the machine's other load). Each batch is split
+// in two with serverStatus.opLatencies (as mongod reports it): the store's own time, from the command's first byte
+// processed to its reply ready (journal commit included), and the rest, which is the driver encoding 10,000
+// statements before the store sees a byte, plus decoding the reply.
+const ROUNDS = 5
 const upserts = Array.from({ length: UPSERTS }, (_, i) => { const d = event(i); return { updateOne: { filter: { _id: d._id }, update: { $setOnInsert: d }, upsert: true } } })
 const keyed = Array.from({ length: UPSERTS }, (_, i) => { const { _id, ...d } = event(i); return { updateOne: { filter: { site: d.site, source_record_id: d.source_record_id }, update: { $setOnInsert: d }, upsert: true } } })
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const writeMicros = async () => Number((await db.admin().command({ serverStatus: 1 })).opLatencies.writes.latency)
+figures['machine speed at the start'] = `${(await calibrate()).toFixed(1)} ms for ${PROBE_LABEL} (best of 10)`
 async function upsertFigures (ops, label, unique) {
   const collection = async (name) => {
     const c = db.collection(name)
@@ -51,24 +58,33 @@ async function upsertFigures (ops, label, unique) {
     await c.drop()
   }
   const timed = async (c, expect) => {
+    const store0 = await writeMicros()
     const cpu0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     const r = await c.bulkWrite(ops, { ordered: false })
     const wall = Number(process.hrtime.bigint() - t0) / 1e6
     const c1 = process.cpuUsage(cpu0)
+    const store = ((await writeMicros()) - store0) / 1000
     if ((expect === 'new' ? r.upsertedCount : r.matchedCount) !== UPSERTS) throw new Error(`unexpected bulkWrite result for ${label}`)
-    return { wall, cpu: (c1.user + c1.system) / 1000 }
+    return { wall, cpu: (c1.user + c1.system) / 1000, store }
   }
   const news = []; const presents = []
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const c = await collection(`${label === '_id' ? 'upserts' : 'keyed'}_${round}`)
     news.push(await timed(c, 'new'))
     presents.push(await timed(c, 'present'))
     await c.drop() // the resident-memory figures below count the event collection only
   }
-  const show = (xs) => `${median(xs.map((x) => x.wall)).toFixed(0)} ms wall (${Math.min(...xs.map((x) => x.wall)).toFixed(0)}-${Math.max(...xs.map((x) => x.wall)).toFixed(0)}), ${median(xs.map((x) => x.cpu)).toFixed(0)} ms cpu`
-  figures[`10k upserts by ${label} (all new), median of 3`] = show(news)
-  figures[`10k upserts by ${label} (all present), median of 3`] = show(presents)
+  const range = (xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`
+  const show = (xs) => {
+    const walls = xs.map((x) => x.wall)
+    const stores = xs.map((x) => x.store)
+    const clients = xs.map((x) => x.wall - x.store)
+    return `${median(walls).toFixed(0)} ms wall (${range(walls)}), ${median(xs.map((x) => x.cpu)).toFixed(0)} ms cpu; ` +
+      `store ${median(stores).toFixed(0)} ms (${range(stores)}), driver and transfer ${median(clients).toFixed(0)} ms (${range(clients)})`
+  }
+  figures[`10k upserts by ${label} (all new), median of ${ROUNDS}`] = show(news)
+  figures[`10k upserts by ${label} (all present), median of ${ROUNDS}`] = show(presents)
 }
 await upsertFigures(upserts, '_id', false)
 await upsertFigures(keyed, 'unique key', true)
@@ -110,4 +126,5 @@ figures['RSS after the aggregations and finds'] = `${(process.memoryUsage().rss 
 await client.close()
 await store.close()
 await rm(dataDir, { recursive: true, force: true })
+figures['machine speed at the end'] = `${(await calibrate()).toFixed(1)} ms (best of 10)`
 console.log(JSON.stringify({ events: EVENTS, store: inline ? 'inline' : 'worker thread', node: process.version, loadavg: os.loadavg().map((x) => x.toFixed(1)).join(' '), figures }, null, 2))

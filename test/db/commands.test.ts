@@ -1,6 +1,6 @@
 // Administrative commands and concurrency: hello, ping, buildInfo, listCollections, drop, dropDatabase, many clients.
 import t from 'tap'
-import { MongoClient } from 'mongodb'
+import { BSON, MongoClient } from 'mongodb'
 import { connect } from 'node:net'
 import { once } from 'node:events'
 import { startTestMongo } from '../helpers/mongo-for-tests.js'
@@ -34,6 +34,28 @@ t.test('hello, ping, buildInfo, listCollections, create, drop, dropDatabase', as
   t.equal(await db.collection('s').countDocuments(), 1)
 })
 
+t.test('serverStatus reports opLatencies: commands served per class and their summed latency in microseconds', async (t) => {
+  const { db } = await startTestMongo(t)
+  const latencies = async () => (await db.admin().command({ serverStatus: 1 })).opLatencies
+  const count = (v: unknown): number => Number(v)
+  const before = await latencies()
+  for (const k of ['reads', 'writes', 'commands']) {
+    t.ok(count(before[k].ops) >= 0 && count(before[k].latency) >= 0, `${k} has ops and latency`)
+  }
+  const c = db.collection('latency')
+  await c.bulkWrite(Array.from({ length: 2000 }, (_, i) => ({ updateOne: { filter: { _id: i }, update: { $setOnInsert: { n: i } }, upsert: true } })), { ordered: false })
+  await c.insertOne({ _id: 'one' })
+  await c.find({ n: { $gte: 10 } }).toArray()
+  const after = await latencies()
+  // One bulk update command and one insert (a real server may count other internal writes too).
+  t.ok(count(after.writes.ops) - count(before.writes.ops) >= 2, 'two write commands counted')
+  t.ok(count(after.writes.latency) > count(before.writes.latency), 'write latency grew')
+  t.ok(count(after.reads.ops) - count(before.reads.ops) >= 1, 'the find counted as a read')
+  // Microseconds, not milliseconds or nanoseconds: 2,000 upserts take more than 100 µs and less than a minute.
+  const writeMicros = count(after.writes.latency) - count(before.writes.latency)
+  t.ok(writeMicros > 100 && writeMicros < 60_000_000, `plausible microseconds (${writeMicros})`)
+})
+
 t.test('concurrent clients see each other\'s writes and unique keys hold under contention', async (t) => {
   const { db, uri, dbName } = await startTestMongo(t)
   const clients = await Promise.all(Array.from({ length: 4 }, () => MongoClient.connect(uri, { maxPoolSize: 5 })))
@@ -48,6 +70,61 @@ t.test('concurrent clients see each other\'s writes and unique keys hold under c
   t.equal((await db.collection('counter').findOne({ _id: 'n' } as never))?.v, 80, 'no lost increments')
   const reads = await Promise.all(clients.map((c) => c.db(dbName).collection('shared').countDocuments()))
   t.same(reads, [25, 25, 25, 25])
+})
+
+/** An OP_MSG `update` (or `insert`) whose statements travel as a document sequence (kind 1), given as raw bytes. */
+function updateMessage (requestId: number, coll: string, statements: Buffer[], command: 'update' | 'insert' = 'update'): Buffer {
+  const body = BSON.serialize({ [command]: coll, ordered: false, $db: 'seq' })
+  const name = Buffer.from(command === 'update' ? 'updates\0' : 'documents\0')
+  const sequence = Buffer.alloc(5)
+  sequence[0] = 1
+  sequence.writeInt32LE(4 + name.length + statements.reduce((n, b) => n + b.length, 0), 1)
+  const msg = Buffer.concat([Buffer.alloc(20), Buffer.from([0]), body, sequence, name, ...statements])
+  msg.writeInt32LE(msg.length, 0); msg.writeInt32LE(requestId, 4); msg.writeInt32LE(2013, 12)
+  return msg
+}
+
+/** Sends one message on a fresh socket; resolves with the reply's body, or null when the store closes the socket. */
+async function exchange (port: number, msg: Buffer): Promise<Record<string, unknown> | null> {
+  const sock = connect(port, '127.0.0.1')
+  await once(sock, 'connect')
+  sock.write(msg)
+  const chunks: Buffer[] = []
+  return await new Promise((resolve) => {
+    sock.on('data', (c: Buffer) => {
+      chunks.push(c)
+      const all = Buffer.concat(chunks)
+      if (all.length >= 4 && all.length >= all.readInt32LE(0)) { sock.destroy(); resolve(BSON.deserialize(all.subarray(21))) }
+    })
+    sock.on('close', () => resolve(null))
+  })
+}
+
+t.test('embedded store: an update statement that is not valid BSON fails alone; one that overruns its section closes the connection', async (t) => {
+  const store = await startEmbeddedStore({ dataDir: t.testdir(), port: 0 })
+  t.teardown(() => store.close())
+  const good = (id: string): Buffer => Buffer.from(BSON.serialize({ q: { _id: id }, u: { $setOnInsert: { n: id } }, upsert: true }))
+  // A well-framed document whose only element has an unknown type (0x99).
+  const garbage = Buffer.from([12, 0, 0, 0, 0x99, 0x71, 0, 1, 2, 3, 4, 0])
+  const reply = await exchange(store.port, updateMessage(1, 'mixed', [good('a'), garbage, good('b')]))
+  t.equal(reply?.ok, 1)
+  t.equal(reply?.n, 2, 'the two valid statements were applied')
+  const errors = reply?.writeErrors as Array<{ index: number, code: number, errmsg: string }>
+  t.equal(errors.length, 1)
+  t.equal(errors[0]?.index, 1)
+  t.equal(errors[0]?.code, 22)
+  t.match(errors[0]?.errmsg, /not valid BSON/)
+
+  // A length of 0 (or one past the section's end) cannot be skipped over: the connection is closed, not spun on.
+  const zero = Buffer.alloc(5)
+  t.equal(await exchange(store.port, updateMessage(2, 'mixed', [good('c'), zero])), null)
+  const long = good('d'); long.writeInt32LE(long.length + 50, 0)
+  t.equal(await exchange(store.port, updateMessage(3, 'mixed', [long])), null)
+  t.equal(await exchange(store.port, updateMessage(4, 'mixed', [Buffer.from(BSON.serialize({ _id: 'e' })), zero], 'insert')), null)
+
+  const client = await MongoClient.connect(store.uri)
+  t.teardown(() => client.close())
+  t.same((await client.db('seq').collection('mixed').find().sort({ _id: 1 }).toArray()).map((d) => d._id), ['a', 'b'], 'nothing from the closed connections was written')
 })
 
 t.test('embedded store: a malformed wire message closes that connection; the store keeps serving', async (t) => {

@@ -3,10 +3,11 @@ import { Aggregator, Query } from 'mingo'
 import { Long, ObjectId } from 'bson'
 import type { Collection } from './collection.js'
 import { documentOf, elementBytes, elementValueSize, encodeElement, firstKey, idElement, RAW, readFields, subDocument } from './bson-raw.js'
-import { RawDocument, SET_ON_INSERT, U_KEYS } from './wire-protocol.js'
+import { RawDocument, SET_ON_INSERT, StatementSequence, U_KEYS } from './wire-protocol.js'
 import { CommandError, commandError } from './errors.js'
 import type { Engine } from './engine.js'
 import type { CursorItem, CursorManager } from './cursors.js'
+import type { OpLatencies } from './op-latencies.js'
 import { groupFields, nativeGroup } from './group-stage.js'
 import { decode, decodeFields, idOf, type StoredDoc } from './stored-doc.js'
 import { pathFields } from './needed-fields.js'
@@ -15,7 +16,7 @@ import type { IndexSpec } from './sorted-index.js'
 import { applyUpdate, isOperatorUpdate, seedFromFilter } from './update-ops.js'
 import { getPath, toNumber, valueKey, valuesEqual, type Doc } from './values.js'
 
-export interface CommandContext { engine: Engine; cursors: CursorManager; connectionId: number; startedAt: Date }
+export interface CommandContext { engine: Engine; cursors: CursorManager; connectionId: number; startedAt: Date; opLatencies: OpLatencies }
 type Handler = (cmd: Doc, db: string, ctx: CommandContext) => Doc
 
 const MAX_WIRE = 21
@@ -118,7 +119,11 @@ interface UpdateResult { n: number; nModified: number; upsertedId?: unknown; doc
 interface FilterShape { keys: ReadonlySet<string>; others: string[]; otherNames: Buffer[] }
 const filterShapes = new Map<string, FilterShape>()
 
+let lastShape: { keys: string[]; shape: FilterShape } | null = null
+
 function filterShape (qKeys: string[]): FilterShape {
+  // A bulk write repeats one shape thousands of times: compare with the last one before building a map key.
+  if (lastShape !== null && lastShape.keys.length === qKeys.length && lastShape.keys.every((k, i) => k === qKeys[i])) return lastShape.shape
   const id = qKeys.join('\u0000')
   let shape = filterShapes.get(id)
   if (shape === undefined) {
@@ -127,6 +132,7 @@ function filterShape (qKeys: string[]): FilterShape {
     shape = { keys: new Set(qKeys), others, otherNames: others.map((k) => Buffer.from(k, 'utf8')) }
     filterShapes.set(id, shape)
   }
+  lastShape = { keys: qKeys, shape }
   return shape
 }
 
@@ -142,6 +148,15 @@ function stringAt (x: Buffer, span: [number, number] | undefined): string | unde
   let p = span[0] + 1
   while (x[p] !== 0) p++
   return x.toString('utf8', p + 5, span[1] - 1)
+}
+
+/** Whether `x` has each of the filter's fields as a string equal to the filter's. */
+function repeatsStrings (x: Buffer, q: Doc, fields: string[], spans: Array<[number, number] | undefined>): boolean {
+  for (let i = 0; i < fields.length; i++) {
+    const v = q[fields[i] as string]
+    if (typeof v !== 'string' || stringAt(x, spans[i]) !== v) return false
+  }
+  return true
 }
 
 /** `_id` element, then every element of `x` (which has no _id). */
@@ -188,9 +203,11 @@ function upsertBytes (x: Buffer | null, q: Doc): UpsertDoc | null {
   }
   // A unique key of strings that X repeats exactly, no _id anywhere: a new ObjectId, then X's elements (what the
   // general path below builds, without decoding X).
-  if (idSpan === null && !('_id' in q) && others.every((k, i) => typeof q[k] === 'string' && stringAt(x, otherSpans[i]) === q[k])) {
+  if (idSpan === null && !('_id' in q) && repeatsStrings(x, q, others, otherSpans)) {
     const id = new ObjectId()
-    return { bytes: withLeadingId(x, len, id), known: { ...q, _id: id } }
+    const known: Doc = { _id: id }
+    for (const k of others) known[k] = q[k]
+    return { bytes: withLeadingId(x, len, id), known }
   }
   // Mirror applyUpdate: when X repeats every filter field with an equal value it is inserted as is (X's order),
   // otherwise the filter's fields come first (X's element where it sets a different value), then X's other fields.
@@ -280,14 +297,14 @@ function decodeBytes (bytes: Buffer): Doc {
 
 function update (cmd: Doc, db: string, { engine }: CommandContext): Doc {
   const coll = collName(cmd, 'update')
-  const ops = (cmd.updates ?? []) as Doc[]
+  const ops = (cmd.updates ?? []) as Doc[] | StatementSequence
   const ordered = cmd.ordered !== false
   let n = 0; let nModified = 0
   const upserted: Doc[] = []
   const writeErrors: Doc[] = []
   for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as Doc
     try {
+      const op = (ops instanceof StatementSequence ? ops.at(i) : ops[i]) as Doc
       const opts: Parameters<typeof updateOne>[5] = { multi: op.multi === true, upsert: op.upsert === true }
       if (op.arrayFilters !== undefined) opts.arrayFilters = op.arrayFilters as Doc[]
       if (op.collation !== undefined) opts.collation = op.collation as Doc
@@ -721,7 +738,7 @@ export const HANDLERS: Record<string, Handler> = {
   getLog: () => ({ totalLinesWritten: 0, log: [], ok: 1 }),
   getParameter: () => ({ featureCompatibilityVersion: { version: '7.0' }, ok: 1 }),
   hostInfo: () => ({ system: { currentTime: new Date(), hostname: '127.0.0.1' }, os: { type: process.platform }, extra: {}, ok: 1 }),
-  serverStatus: (_c, _d, ctx) => ({ host: '127.0.0.1', version: '7.0.0', process: 'atlaslens-store', pid: process.pid, uptime: (Date.now() - ctx.startedAt.getTime()) / 1000, localTime: new Date(), ok: 1 }),
+  serverStatus: (_c, _d, ctx) => ({ host: '127.0.0.1', version: '7.0.0', process: 'atlaslens-store', pid: process.pid, uptime: (Date.now() - ctx.startedAt.getTime()) / 1000, localTime: new Date(), opLatencies: ctx.opLatencies.toDoc(), ok: 1 }),
   whatsmyuri: () => ({ you: '127.0.0.1', ok: 1 }),
   insert, update, delete: del, find, getMore, killCursors, findAndModify, findandmodify: findAndModify,
   count, distinct, aggregate, explain, createIndexes, listIndexes, dropIndexes, deleteIndexes: dropIndexes, collMod,

@@ -21,6 +21,7 @@ export const Codes = Object.freeze({
   BadValue: [2, 'BadValue'],
   FailedToParse: [9, 'FailedToParse'],
   TypeMismatch: [14, 'TypeMismatch'],
+  InvalidBSON: [22, 'InvalidBSON'],
   NamespaceNotFound: [26, 'NamespaceNotFound'],
   IndexNotFound: [27, 'IndexNotFound'],
   CursorNotFound: [43, 'CursorNotFound'],

@@ -102,6 +102,13 @@ export function valuesEqual (a: unknown, b: unknown): boolean {
  */
 export function valueKey (v: unknown): string {
   if (typeof v === 'string') return v.charCodeAt(0) === 1 ? '\u0001s' + v : v
+  // An ObjectId keys by its 12 bytes in one flat string (tag "O", which keyPart never starts with): its hex string
+  // is built by a dozen concatenations, and every Map lookup with it would first have to flatten them.
+  if (v instanceof ObjectId) {
+    const b = v.id
+    return String.fromCharCode(1, 0x4f, b[0] as number, b[1] as number, b[2] as number, b[3] as number, b[4] as number, b[5] as number,
+      b[6] as number, b[7] as number, b[8] as number, b[9] as number, b[10] as number, b[11] as number)
+  }
   return '\u0001' + keyPart(v)
 }
 

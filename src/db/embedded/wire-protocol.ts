@@ -3,6 +3,7 @@ import { BSON } from 'bson'
 import type { Doc } from './values.js'
 import { cstringEnd, documentOf, elements, idElement, latin1Write, RAW, withoutElement } from './bson-raw.js'
 import { RawBatch } from './cursors.js'
+import { commandError } from './errors.js'
 
 export const OpCode = Object.freeze({ Reply: 1, Query: 2004, Msg: 2013, Compressed: 2012 } as const)
 export const MsgFlags = Object.freeze({ ChecksumPresent: 1, MoreToCome: 2, ExhaustAllowed: 1 << 16 } as const)
@@ -11,6 +12,13 @@ export const MsgFlags = Object.freeze({ ChecksumPresent: 1, MoreToCome: 2, Exhau
 export const COMMAND_DESERIALIZE = Object.freeze({ promoteLongs: false, promoteValues: true, promoteBuffers: false })
 
 export interface ParsedMessage { requestId: number; opCode: number; flags: number; command: Doc; db: string; legacy: boolean }
+
+/** The length of the document at `p` in a document sequence that ends at `stop`; throws when it cannot be one. */
+function entryLength (buf: Buffer, p: number, stop: number): number {
+  const len = p + 4 <= stop ? buf.readInt32LE(p) : -1
+  if (len < 5 || p + len > stop) throw new Error('a document sequence entry does not fit its section')
+  return len
+}
 
 /** Parses one complete message (header included). Kind-1 document sequences are merged into the command body. */
 export function parseMessage (buf: Buffer): ParsedMessage {
@@ -21,7 +29,7 @@ export function parseMessage (buf: Buffer): ParsedMessage {
     const end = (flags & MsgFlags.ChecksumPresent) !== 0 ? buf.length - 4 : buf.length
     let off = 20
     let command: Doc | null = null
-    const sequences: Array<[string, Doc[]]> = []
+    const sequences: Array<[string, Doc[] | StatementSequence]> = []
     while (off < end) {
       const kind = buf[off]
       off += 1
@@ -36,19 +44,23 @@ export function parseMessage (buf: Buffer): ParsedMessage {
         const nul = buf.indexOf(0, p)
         const id = buf.toString('utf8', p, nul)
         p = nul + 1
+        if (id === 'updates') {
+          const offsets: number[] = []
+          while (p < stop) { offsets.push(p); p += entryLength(buf, p, stop) }
+          sequences.push([id, new StatementSequence(buf, offsets)])
+          off = stop
+          continue
+        }
         const docs: Doc[] = []
         while (p < stop) {
-          const len = buf.readInt32LE(p)
+          const len = entryLength(buf, p, stop)
           const raw = buf.subarray(p, p + len)
           if (id === 'documents') {
             docs.push(new RawDocument(raw) as unknown as Doc)
           } else {
-            if (id === 'updates') docs.push(updateStatement(raw))
-            else {
-              const doc = BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
-              Object.defineProperty(doc, RAW, { value: raw })
-              docs.push(doc)
-            }
+            const doc = BSON.deserialize(raw, COMMAND_DESERIALIZE) as Doc
+            Object.defineProperty(doc, RAW, { value: raw })
+            docs.push(doc)
           }
           p += len
         }
@@ -83,6 +95,25 @@ export function parseMessage (buf: Buffer): ParsedMessage {
 export class RawDocument {
   constructor (readonly bytes: Buffer) {}
   decode (): Doc { return BSON.deserialize(this.bytes, COMMAND_DESERIALIZE) as Doc }
+}
+
+/**
+ * An update command's statements from a document sequence, each read from the message only when the update loop
+ * reaches it. Built all at once, 10,000 statements (and their filters and byte views) would all be alive until the
+ * command ends, and each young-generation GC meanwhile would copy them; read one at a time, each dies young.
+ */
+export class StatementSequence {
+  constructor (private readonly buf: Buffer, private readonly offsets: number[]) {}
+  get length (): number { return this.offsets.length }
+  /** Statement i; a statement that is not valid BSON fails alone (a write error for its index), as it is read. */
+  at (i: number): Doc {
+    const p = this.offsets[i] as number
+    try {
+      return updateStatement(this.buf.subarray(p, p + this.buf.readInt32LE(p)))
+    } catch (err) {
+      throw commandError('InvalidBSON', `update statement ${i} is not valid BSON: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
 }
 
 /** Names of an update statement's top-level `u` operators, read without decoding their values. */

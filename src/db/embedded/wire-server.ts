@@ -6,6 +6,7 @@ import { CommandError } from './errors.js'
 import type { Engine } from './engine.js'
 import type { CursorManager } from './cursors.js'
 import { encodeMsg, encodeReply, MsgFlags, parseMessage } from './wire-protocol.js'
+import { OpLatencies } from './op-latencies.js'
 import type { Doc } from './values.js'
 
 const MAX_MESSAGE = 48_000_000
@@ -20,6 +21,7 @@ export class WireServer {
   private readonly sockets = new Set<net.Socket>()
   private connections = 0
   private readonly startedAt = new Date()
+  private readonly opLatencies = new OpLatencies()
 
   constructor (private readonly engine: Engine, private readonly cursors: CursorManager, private readonly logger?: Logger) {
     this.server = net.createServer((s) => this.accept(s))
@@ -44,7 +46,7 @@ export class WireServer {
   private accept (socket: net.Socket): void {
     this.sockets.add(socket)
     socket.setNoDelay(true)
-    const ctx: CommandContext = { engine: this.engine, cursors: this.cursors, connectionId: ++this.connections, startedAt: this.startedAt }
+    const ctx: CommandContext = { engine: this.engine, cursors: this.cursors, connectionId: ++this.connections, startedAt: this.startedAt, opLatencies: this.opLatencies }
     let buffered: Buffer[] = []
     let size = 0
     // Replies go out in request order even though write commands wait for the journal.
@@ -77,6 +79,7 @@ export class WireServer {
 
   /** Runs the command synchronously (so concurrent clients see a serial order), then awaits durability. */
   private async handle (buf: Buffer, ctx: CommandContext): Promise<Buffer | null | 'close'> {
+    const startedAt = process.hrtime.bigint()
     let parsed
     try { parsed = parseMessage(buf) } catch (err) {
       // The client would wait forever for a reply it will never get: drop the connection instead.
@@ -100,7 +103,8 @@ export class WireServer {
         body = { ok: 0, errmsg: 'journal write failed; the write may not be durable', code: 1, codeName: 'InternalError' }
       }
     }
-    if ((flags & MsgFlags.MoreToCome) !== 0) return null
-    return legacy ? encodeReply(requestId, body) : encodeMsg(requestId, body)
+    const reply = (flags & MsgFlags.MoreToCome) !== 0 ? null : legacy ? encodeReply(requestId, body) : encodeMsg(requestId, body)
+    this.opLatencies.record(name, startedAt)
+    return reply
   }
 }
