@@ -176,7 +176,7 @@ export class Engine {
   }
 
   private logPut (c: Collection, bytes: Buffer): void {
-    if (!this.replaying && this.journal !== null) this.journal.appendFrame(framePutRaw(c.db, c.name, bytes))
+    if (!this.replaying && this.journal !== null) this.journal.appendPut(c.db, c.name, bytes)
   }
 
   remove (c: Collection, id: unknown): boolean {

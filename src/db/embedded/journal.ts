@@ -48,21 +48,35 @@ function cachedPutHead (db: string, c: string): Uint8Array {
 }
 
 export function framePutRaw (db: string, c: string, raw: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(putFrameLength(db, c, raw))
+  writePutFrame(out, 0, db, c, raw)
+  return out
+}
+
+function putFrameLength (db: string, c: string, raw: Buffer): number {
+  return HEADER + putHead(db, c).length + 3 + raw.length
+}
+
+/** Writes the put frame of `raw` at `at` in `out` (which has room for putFrameLength bytes there). */
+function writePutFrame (out: Buffer, at: number, db: string, c: string, raw: Buffer): void {
   const head = putHead(db, c)
   // head without its trailing 0x00, then element 'd' (type 3) holding raw, then the closing 0x00.
   const bodyLen = head.length - 1 + 1 + 2 + raw.length + 1
-  const out = Buffer.allocUnsafe(HEADER + bodyLen)
-  let o = HEADER
-  out.writeInt32LE(bodyLen, o)
-  out.set(head.subarray(4, head.length - 1), o + 4); o += head.length - 1
+  let o = at + HEADER
+  out.set(head, o); o += head.length - 1
+  out.writeInt32LE(bodyLen, at + HEADER)
   out[o++] = 3; out[o++] = 0x64; out[o++] = 0
   raw.copy(out, o); o += raw.length
   out[o] = 0
-  const body = out.subarray(HEADER)
-  out.writeUInt32LE(bodyLen, 0)
-  out.writeUInt32LE(crc32(body), 4)
-  return out
+  out.writeUInt32LE(bodyLen, at)
+  out.writeUInt32LE(crc32(out.subarray(at + HEADER, at + HEADER + bodyLen)), at + 4)
 }
+
+// Records wait for their commit in one buffer (an arena), written as it is: no buffer per record, no join before
+// the write. Two arenas take turns, one filling while the other is written; one grown past ARENA_KEPT by a huge
+// write is let go after it.
+const ARENA_INITIAL = 1 << 20
+const ARENA_KEPT = 16 << 20
 
 /** Reads framed records; stops at the first torn or corrupt record and reports the valid length. */
 export function readFrames (buf: Buffer, onRecord: (rec: JournalRecord) => void, onPut?: (db: string, c: string, doc: Buffer) => void): number {
@@ -109,7 +123,10 @@ export class Journal {
   private readonly dir: string
   gen: number
   private fh: fsp.FileHandle | null = null
-  private pending: Buffer[] = []
+  private arena: Buffer = Buffer.allocUnsafeSlow(ARENA_INITIAL)
+  private used = 0
+  /** The arena last written, free for reuse once that write is done (null while it is in flight). */
+  private spare: Buffer | null = null
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
   private flushing: Promise<void> | null = null
   private scheduled = false
@@ -132,13 +149,32 @@ export class Journal {
   }
 
   appendFrame (f: Buffer): void {
-    this.pending.push(f)
-    this.bytes += f.length
+    const at = this.reserve(f.length) // first: it may move the records to a bigger arena
+    f.copy(this.arena, at)
+  }
+
+  /** Queues a `put` record of a document's bytes (framed in place, like `append(frame(...))` but without copies). */
+  appendPut (db: string, c: string, raw: Buffer): void {
+    const at = this.reserve(putFrameLength(db, c, raw)) // first: it may move the records to a bigger arena
+    writePutFrame(this.arena, at, db, c, raw)
+  }
+
+  /** Room for n more bytes in the arena; returns where they go. */
+  private reserve (n: number): number {
+    if (this.used + n > this.arena.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(this.arena.length * 2, this.used + n))
+      this.arena.copy(bigger, 0, 0, this.used)
+      this.arena = bigger
+    }
+    const at = this.used
+    this.used += n
+    this.bytes += n
+    return at
   }
 
   /** Group commit: every record appended in this tick goes out with a single write + fdatasync. */
   commit (): Promise<void> {
-    if (this.pending.length === 0 && this.flushing === null) return Promise.resolve()
+    if (this.used === 0 && this.flushing === null) return Promise.resolve()
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject })
       if (!this.scheduled) {
@@ -150,14 +186,17 @@ export class Journal {
 
   private async flushLoop (): Promise<void> {
     if (this.flushing !== null) { await this.flushing.catch(() => {}); if (this.waiters.length === 0) return }
-    const batch = this.pending
+    const written = this.arena
+    const length = this.used
     const waiters = this.waiters
-    this.pending = []
+    this.arena = this.spare ?? Buffer.allocUnsafeSlow(ARENA_INITIAL)
+    this.spare = null
+    this.used = 0
     this.waiters = []
     const fh = this.fh
     this.flushing = (async () => {
-      if (batch.length > 0 && fh !== null) {
-        await fh.write(batch.length === 1 ? batch[0] as Buffer : Buffer.concat(batch))
+      if (length > 0 && fh !== null) {
+        await fh.write(written, 0, length)
         await fh.datasync()
       }
     })()
@@ -168,6 +207,7 @@ export class Journal {
       for (const w of waiters) w.reject(err)
     } finally {
       this.flushing = null
+      this.spare = written.length <= ARENA_KEPT ? written : null
     }
     if (this.waiters.length > 0) void this.flushLoop()
   }
@@ -186,7 +226,7 @@ export class Journal {
   }
 
   async drain (): Promise<void> {
-    while (this.pending.length > 0 || this.flushing !== null || this.waiters.length > 0) {
+    while (this.used > 0 || this.flushing !== null || this.waiters.length > 0) {
       if (this.flushing !== null) await this.flushing.catch(() => {})
       else await this.commit()
     }
