@@ -1,5 +1,5 @@
 // MongoDB wire protocol framing: OP_QUERY (legacy handshake) → OP_REPLY, and OP_MSG both ways.
-import { BSON } from 'bson'
+import { BSON, ObjectId } from 'bson'
 import type { Doc } from './values.js'
 import { cstringEnd, documentOf, elements, idElement, latin1Write, RAW, withoutElement } from './bson-raw.js'
 import { RawBatch } from './cursors.js'
@@ -274,22 +274,52 @@ function rawArray (docs: readonly string[]): Buffer {
 }
 
 /** A write reply's `upserted` array ({index, _id} per upsert) written by hand: a bulk upsert may list thousands. */
+/** `index` (int32) element head: type 0x10, "index", NUL. */
+const INDEX_HEAD = Buffer.from([0x10, 0x69, 0x6e, 0x64, 0x65, 0x78, 0])
+
+/** Writes the decimal digits of a non-negative integer at `o`; returns the position after them. */
+function writeDecimal (out: Buffer, o: number, n: number): number {
+  const s = String(n)
+  for (let j = 0; j < s.length; j++) out[o++] = s.charCodeAt(j)
+  return o
+}
+
+/**
+ * The reply's `upserted` array ([{index, _id}, ...]) written straight into one buffer: a bulk upsert of 10,000 new
+ * documents answers with 10,000 entries. ObjectId and string ids (what upserts make) are written in place.
+ */
 function upsertedArray (entries: ReadonlyArray<{ index: number; _id: unknown }>): Buffer {
-  const ids = entries.map((e) => idElement(e._id))
+  const idLengths = new Array<number>(entries.length)
+  const encoded = new Map<number, Buffer>()
   let len = 5
-  for (let i = 0; i < ids.length; i++) len += 2 + String(i).length + 4 + 11 + (ids[i] as Buffer).length + 1
+  for (let i = 0; i < entries.length; i++) {
+    const id = (entries[i] as { _id: unknown })._id
+    let n: number
+    if (id instanceof ObjectId) n = 17
+    else if (typeof id === 'string') n = 10 + Buffer.byteLength(id, 'utf8')
+    else { const b = idElement(id); encoded.set(i, b); n = b.length }
+    idLengths[i] = n
+    len += 2 + String(i).length + 4 + 11 + n + 1
+  }
   const out = Buffer.allocUnsafe(len)
   out.writeInt32LE(len, 0)
   let o = 4
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] as Buffer
+  for (let i = 0; i < entries.length; i++) {
+    const { index, _id: id } = entries[i] as { index: number; _id: unknown }
+    const n = idLengths[i] as number
     out[o++] = 3
-    o += out.write(String(i), o, 'latin1')
+    o = writeDecimal(out, o, i)
     out[o++] = 0
-    out.writeInt32LE(4 + 11 + id.length + 1, o); o += 4
-    out[o++] = 0x10; o += out.write('index', o, 'latin1'); out[o++] = 0
-    out.writeInt32LE((entries[i] as { index: number }).index, o); o += 4
-    id.copy(out, o); o += id.length
+    out.writeInt32LE(4 + 11 + n + 1, o); o += 4
+    INDEX_HEAD.copy(out, o); o += INDEX_HEAD.length
+    out.writeInt32LE(index, o); o += 4
+    if (id instanceof ObjectId || typeof id === 'string') {
+      out[o] = id instanceof ObjectId ? 7 : 2
+      out[o + 1] = 0x5f; out[o + 2] = 0x69; out[o + 3] = 0x64; out[o + 4] = 0 // "_id"
+      if (id instanceof ObjectId) out.set(id.id, o + 5)
+      else { out.writeInt32LE(n - 9, o + 5); out.write(id, o + 9, 'utf8'); out[o + n - 1] = 0 }
+    } else (encoded.get(i) as Buffer).copy(out, o)
+    o += n
     out[o++] = 0
   }
   out[o] = 0
