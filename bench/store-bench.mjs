@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { MongoClient } from 'mongodb'
 import { startEmbeddedStore } from '../dist/db/embedded/index.js'
 import { benchEvent, DAY, T0 as t0 } from './event-fixture.mjs'
-import { calibrate, PROBE_LABEL } from './machine-speed.mjs'
+import { calibrate, PROBE_LABEL, watchContention } from './machine-speed.mjs'
 
 const full = process.argv.includes('--full')
 const inline = process.argv.includes('--inline')
@@ -45,6 +45,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const writeMicros = async () => Number((await db.admin().command({ serverStatus: 1 })).opLatencies.writes.latency)
 figures['machine speed at the start'] = `${(await calibrate()).toFixed(1)} ms for ${PROBE_LABEL} (best of 10)`
 async function upsertFigures (ops, label, unique) {
+  const contention = watchContention()
   const collection = async (name) => {
     const c = db.collection(name)
     if (unique) await c.createIndex({ site: 1, source_record_id: 1 }, { unique: true })
@@ -85,6 +86,7 @@ async function upsertFigures (ops, label, unique) {
   }
   figures[`10k upserts by ${label} (all new), median of ${ROUNDS}`] = show(news)
   figures[`10k upserts by ${label} (all present), median of ${ROUNDS}`] = show(presents)
+  figures[`10k upserts by ${label}: the machine meanwhile`] = contention()
 }
 await upsertFigures(upserts, '_id', false)
 await upsertFigures(keyed, 'unique key', true)
