@@ -42,7 +42,7 @@ t.test('serverStatus reports opLatencies: commands served per class and their su
   for (const k of ['reads', 'writes', 'commands']) {
     t.ok(count(before[k].ops) >= 0 && count(before[k].latency) >= 0, `${k} has ops and latency`)
   }
-  const c = db.collection('latency')
+  const c = db.collection<{ _id: number | string, n?: number }>('latency')
   await c.bulkWrite(Array.from({ length: 2000 }, (_, i) => ({ updateOne: { filter: { _id: i }, update: { $setOnInsert: { n: i } }, upsert: true } })), { ordered: false })
   await c.insertOne({ _id: 'one' })
   await c.find({ n: { $gte: 10 } }).toArray()
