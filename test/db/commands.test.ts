@@ -121,10 +121,22 @@ t.test('embedded store: an update statement that is not valid BSON fails alone; 
   const long = good('d'); long.writeInt32LE(long.length + 50, 0)
   t.equal(await exchange(store.port, updateMessage(3, 'mixed', [long])), null)
   t.equal(await exchange(store.port, updateMessage(4, 'mixed', [Buffer.from(BSON.serialize({ _id: 'e' })), zero], 'insert')), null)
+  // A section whose own size is negative: the connection is closed too (the parser used to go round forever).
+  const badSection = updateMessage(5, 'mixed', [good('f')])
+  badSection.writeInt32LE(-1, 21 + badSection.readInt32LE(21) + 1)
+  t.equal(await exchange(store.port, badSection), null)
+
+  // Inside a statement, a $setOnInsert whose length is negative fails that statement alone.
+  const negative = good('g')
+  const at = negative.indexOf(Buffer.from('$setOnInsert\0')) + '$setOnInsert'.length + 1
+  negative.writeInt32LE(-7, at)
+  const r2 = await exchange(store.port, updateMessage(6, 'mixed', [negative, good('h')]))
+  t.equal(r2?.n, 1, 'the valid statement was applied')
+  t.same((r2?.writeErrors as Array<{ index: number, code: number }>).map((e) => [e.index, e.code]), [[0, 22]])
 
   const client = await MongoClient.connect(store.uri)
   t.teardown(() => client.close())
-  t.same((await client.db('seq').collection('mixed').find().sort({ _id: 1 }).toArray()).map((d) => d._id), ['a', 'b'], 'nothing from the closed connections was written')
+  t.same((await client.db('seq').collection('mixed').find().sort({ _id: 1 }).toArray()).map((d) => d._id), ['a', 'b', 'h'], 'nothing from the closed connections was written')
 })
 
 t.test('embedded store: a malformed wire message closes that connection; the store keeps serving', async (t) => {

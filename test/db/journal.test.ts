@@ -58,3 +58,48 @@ t.test('a commit with nothing queued resolves at once and writes nothing', async
   await journal.close()
   t.equal((await readFile(path.join(dir, journalName(1)))).length, 0)
 })
+
+/** The journal's open file handle (private), to put faults between the journal and the file system. */
+function handleOf (journal: Journal): { write: (...args: unknown[]) => Promise<{ bytesWritten: number }>, truncate: (n: number) => Promise<void> } {
+  return (journal as unknown as { file: { fh: { write: (...args: unknown[]) => Promise<{ bytesWritten: number }>, truncate: (n: number) => Promise<void> } } }).file.fh
+}
+
+t.test('a short write is continued; a failed write is cut off the file, so later commits still replay', async (t) => {
+  const dir = t.testdir()
+  const journal = new Journal(dir, 1)
+  await journal.open()
+  const fh = handleOf(journal)
+  const realWrite = fh.write.bind(fh)
+  // The file system takes at most 100 bytes per call.
+  fh.write = async (buf: unknown, off: unknown, len: unknown) => await realWrite(buf, off, Math.min(len as number, 100))
+  journal.appendPut('db', 'c', doc(1, 1000))
+  await journal.commit()
+  // Half of the next write lands, then the disk fails.
+  fh.write = async (buf: unknown, off: unknown, len: unknown) => {
+    await realWrite(buf, off, Math.floor((len as number) / 2))
+    throw new Error('ENOSPC: no space left on device')
+  }
+  journal.appendPut('db', 'c', doc(2, 1000))
+  await t.rejects(journal.commit(), /ENOSPC/)
+  fh.write = realWrite
+  journal.appendPut('db', 'c', doc(3, 1000))
+  await journal.commit()
+  await journal.close()
+  t.same(await readBack(dir), [{ op: 'put', id: 1, size: 1000 }, { op: 'put', id: 3, size: 1000 }], 'the failed record is gone, the later one is whole')
+})
+
+t.test('when a failed write cannot be cut off, every later commit is refused', async (t) => {
+  const dir = t.testdir()
+  const journal = new Journal(dir, 1)
+  await journal.open()
+  const fh = handleOf(journal)
+  const realWrite = fh.write.bind(fh)
+  fh.write = async (buf: unknown, off: unknown, len: unknown) => { await realWrite(buf, off, 10); throw new Error('EIO: i/o error') }
+  fh.truncate = async () => { throw new Error('EIO: i/o error') }
+  journal.appendPut('db', 'c', doc(1, 100))
+  await t.rejects(journal.commit(), /EIO/)
+  fh.write = realWrite
+  journal.appendPut('db', 'c', doc(2, 100))
+  await t.rejects(journal.commit(), /no later write can be made durable/)
+  await t.rejects(journal.close(), /no later write can be made durable/)
+})

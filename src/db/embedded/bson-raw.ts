@@ -16,12 +16,21 @@ export function cstringEnd (buf: Buffer, pos: number): number {
 /** Size in bytes of the value of type `type` starting at `pos`. */
 export function elementValueSize (buf: Buffer, type: number, pos: number): number { return valueSize(buf, type, pos) }
 
+/**
+ * A length read from the bytes, refused when it is below the smallest its type can have: a negative or zero length
+ * from a malformed (or hostile) document would otherwise send an element walk backwards or round forever.
+ */
+function atLeast (n: number, min: number): number {
+  if (!(n >= min)) throw new Error(`invalid BSON length ${n}`)
+  return n
+}
+
 /** valueSize for the common types without Buffer's bounds-checked readers. */
 function fastValueSize (buf: Buffer, type: number, pos: number): number {
   switch (type) {
     case 1: case 9: case 18: return 8
-    case 2: return 4 + int32(buf, pos)
-    case 3: case 4: return int32(buf, pos)
+    case 2: return 4 + atLeast(int32(buf, pos), 1)
+    case 3: case 4: return atLeast(int32(buf, pos), 5)
     case 7: return 12
     case 8: return 1
     case 10: return 0
@@ -33,14 +42,14 @@ function fastValueSize (buf: Buffer, type: number, pos: number): number {
 function valueSize (buf: Buffer, type: number, pos: number): number {
   switch (type) {
     case 1: case 9: case 17: case 18: return 8
-    case 2: case 13: case 14: return 4 + buf.readInt32LE(pos)
-    case 3: case 4: case 15: return buf.readInt32LE(pos)
-    case 5: return 5 + buf.readInt32LE(pos)
+    case 2: case 13: case 14: return 4 + atLeast(buf.readInt32LE(pos), 1)
+    case 3: case 4: case 15: return atLeast(buf.readInt32LE(pos), 5)
+    case 5: return 5 + atLeast(buf.readInt32LE(pos), 0)
     case 6: case 10: case 0x7f: case 0xff: return 0
     case 7: return 12
     case 8: return 1
     case 11: { const a = cstringEnd(buf, pos); return cstringEnd(buf, a + 1) + 1 - pos }
-    case 12: return 4 + buf.readInt32LE(pos) + 12
+    case 12: return 4 + atLeast(buf.readInt32LE(pos), 1) + 12
     case 16: return 4
     case 19: return 16
     default: throw new Error(`unknown BSON type ${type}`)

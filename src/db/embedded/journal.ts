@@ -122,7 +122,10 @@ export async function listGenerations (dir: string): Promise<{ snapshotGen: numb
 export class Journal {
   private readonly dir: string
   gen: number
-  private fh: fsp.FileHandle | null = null
+  /** The open journal file and where its last whole record ends. */
+  private file: JournalFile | null = null
+  /** Set when a failed write could not be cut off the file: no later commit can be made durable. */
+  private broken: Error | null = null
   private arena: Buffer = Buffer.allocUnsafeSlow(ARENA_INITIAL)
   private used = 0
   /** The arena last written, free for reuse once that write is done (null while it is in flight). */
@@ -138,9 +141,8 @@ export class Journal {
   }
 
   async open (): Promise<void> {
-    const file = path.join(this.dir, journalName(this.gen))
-    this.fh = await fsp.open(file, 'a')
-    this.bytes = (await this.fh.stat()).size
+    this.file = await openJournalFile(path.join(this.dir, journalName(this.gen)))
+    this.bytes = this.file.end
   }
 
   /** Queues a record; it is durable once the promise from `commit()` resolves. */
@@ -174,6 +176,7 @@ export class Journal {
 
   /** Group commit: every record appended in this tick goes out with a single write + fdatasync. */
   commit (): Promise<void> {
+    if (this.broken !== null) return Promise.reject(this.broken)
     if (this.used === 0 && this.flushing === null) return Promise.resolve()
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject })
@@ -193,12 +196,10 @@ export class Journal {
     this.spare = null
     this.used = 0
     this.waiters = []
-    const fh = this.fh
+    const file = this.file
     this.flushing = (async () => {
-      if (length > 0 && fh !== null) {
-        await fh.write(written, 0, length)
-        await fh.datasync()
-      }
+      if (this.broken !== null) throw this.broken
+      if (length > 0 && file !== null) await this.writeAll(file, written, length)
     })()
     try {
       await this.flushing
@@ -213,16 +214,42 @@ export class Journal {
   }
 
   /**
+   * Writes `length` bytes of `buf` after the file's last whole record, then fdatasync. A short write is continued;
+   * a failed one is cut off the file again, so that records committed later follow a whole record (replay stops
+   * at the first torn one). If even that fails, the journal refuses every later commit.
+   */
+  private async writeAll (file: JournalFile, buf: Buffer, length: number): Promise<void> {
+    const start = file.end
+    try {
+      let done = 0
+      while (done < length) {
+        const { bytesWritten } = await file.fh.write(buf, done, length - done)
+        if (bytesWritten <= 0) throw new Error('journal write made no progress')
+        done += bytesWritten
+      }
+      await file.fh.datasync()
+      file.end = start + length
+    } catch (err) {
+      try {
+        await file.fh.truncate(start)
+      } catch (cutErr) {
+        this.broken = new Error(`journal write failed and its torn bytes could not be removed (${(cutErr as Error).message}); no later write can be made durable`)
+      }
+      throw err
+    }
+  }
+
+  /**
    * Opens journal `gen` and switches to it; the caller captures state right after this resolves. Records still
    * pending go to the new file: they are also in the snapshot, and replaying a record twice is harmless.
    */
   async rotateTo (gen: number): Promise<void> {
-    const next = await fsp.open(path.join(this.dir, journalName(gen)), 'a')
-    const old = this.fh
-    this.fh = next
+    const next = await openJournalFile(path.join(this.dir, journalName(gen)))
+    const old = this.file
+    this.file = next
     this.gen = gen
     this.bytes = 0
-    void (async () => { await this.flushing?.catch(() => {}); await old?.close() })()
+    void (async () => { await this.flushing?.catch(() => {}); await old?.fh.close() })()
   }
 
   async drain (): Promise<void> {
@@ -233,10 +260,21 @@ export class Journal {
   }
 
   async close (): Promise<void> {
-    await this.drain()
-    await this.fh?.close()
-    this.fh = null
+    try {
+      await this.drain()
+    } finally {
+      await this.file?.fh.close()
+      this.file = null
+    }
   }
+}
+
+interface JournalFile { fh: fsp.FileHandle; end: number }
+
+async function openJournalFile (name: string): Promise<JournalFile> {
+  // Append mode: every write lands at the end, also after a failed write was cut off.
+  const fh = await fsp.open(name, 'a')
+  return { fh, end: (await fh.stat()).size }
 }
 
 /** Writes a snapshot of framed records atomically (tmp file, fsync, rename, directory fsync). Yields between chunks. */

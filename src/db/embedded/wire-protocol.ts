@@ -42,6 +42,8 @@ export function parseMessage (buf: Buffer): ParsedMessage {
         const stop = off + size
         let p = off + 4
         const nul = buf.indexOf(0, p)
+        // A section must hold its own size and name and end inside the message (else the loop would not advance).
+        if (size < 6 || stop > end || nul < 0 || nul >= stop) throw new Error('a document sequence section does not fit the message')
         const id = buf.toString('utf8', p, nul)
         p = nul + 1
         if (id === 'updates') {
@@ -160,8 +162,10 @@ function operatorNames (doc: Buffer): string[] | null {
   while (pos < len - 1) {
     if (doc[pos] !== 3) return null
     const nameEnd = cstringEnd(doc, pos + 1)
+    const size = nameEnd + 5 <= len ? doc.readInt32LE(nameEnd + 1) : -1
+    if (size < 5) return null // malformed: the general path's decode reports it
     out.push(doc.toString('utf8', pos + 1, nameEnd))
-    pos = nameEnd + 1 + doc.readInt32LE(nameEnd + 1)
+    pos = nameEnd + 1 + size
   }
   return out
 }
