@@ -4,7 +4,7 @@ import type { Collection, Db, Document, IndexDescription } from 'mongodb'
 import type { Logger } from 'pino'
 import { DAY_COUNTS, ROLLUPS } from './rollups.js'
 import { CLOSED_MARKER_TTL_SECONDS, ROLLUP_REPAIRS } from './rollup-repair.js'
-import { EVENTS } from './ingest.js'
+import { EVENTS } from './event.js'
 
 export const RETENTION_SECONDS = 31_536_000
 export const EVENTS_TTL_INDEX = 'occurred_at_ttl'

@@ -2,7 +2,7 @@
 // totals. Every query shape here is served by an index from event-indexes.ts (explain tests check it).
 import type { Db, Document, Filter, Sort } from 'mongodb'
 import type { Category, Product, Severity, UnifiedEvent } from './event.js'
-import { EVENTS } from './ingest.js'
+import { EVENTS } from './event.js'
 import { ROLLUPS, type RollupDoc } from './rollups.js'
 
 export interface EventFilter {

@@ -13,7 +13,6 @@ import { buildEvent, type RejectReason } from './event-builder.js'
 import { incrementRollups } from './rollups.js'
 import { createRollupMarkers } from './rollup-repair.js'
 
-export { EVENTS }
 const DUPLICATE_KEY = 11000
 
 export interface IngestOptions {

@@ -59,23 +59,26 @@ t.test('a commit with nothing queued resolves at once and writes nothing', async
   t.equal((await readFile(path.join(dir, journalName(1)))).length, 0)
 })
 
-/** The journal's open file handle (private), to put faults between the journal and the file system. */
-function handleOf (journal: Journal): { write: (...args: unknown[]) => Promise<{ bytesWritten: number }>, truncate: (n: number) => Promise<void> } {
-  return (journal as unknown as { file: { fh: { write: (...args: unknown[]) => Promise<{ bytesWritten: number }>, truncate: (n: number) => Promise<void> } } }).file.fh
+type WriteCall = (buf: unknown, off: unknown, len: unknown) => Promise<{ bytesWritten: number }>
+interface FileHandleSeam { write: WriteCall, truncate: (n: number) => Promise<void> }
+
+/** An open journal, with its file handle (private) exposed to put faults between it and the file system. */
+async function journalWithFaults (dir: string): Promise<{ journal: Journal, fh: FileHandleSeam, realWrite: WriteCall }> {
+  const journal = new Journal(dir, 1)
+  await journal.open()
+  const fh = (journal as unknown as { file: { fh: FileHandleSeam } }).file.fh
+  return { journal, fh, realWrite: fh.write.bind(fh) }
 }
 
 t.test('a short write is continued; a failed write is cut off the file, so later commits still replay', async (t) => {
   const dir = t.testdir()
-  const journal = new Journal(dir, 1)
-  await journal.open()
-  const fh = handleOf(journal)
-  const realWrite = fh.write.bind(fh)
+  const { journal, fh, realWrite } = await journalWithFaults(dir)
   // The file system takes at most 100 bytes per call.
-  fh.write = async (buf: unknown, off: unknown, len: unknown) => await realWrite(buf, off, Math.min(len as number, 100))
+  fh.write = async (buf, off, len) => await realWrite(buf, off, Math.min(len as number, 100))
   journal.appendPut('db', 'c', doc(1, 1000))
   await journal.commit()
   // Half of the next write lands, then the disk fails.
-  fh.write = async (buf: unknown, off: unknown, len: unknown) => {
+  fh.write = async (buf, off, len) => {
     await realWrite(buf, off, Math.floor((len as number) / 2))
     throw new Error('ENOSPC: no space left on device')
   }
@@ -89,12 +92,8 @@ t.test('a short write is continued; a failed write is cut off the file, so later
 })
 
 t.test('when a failed write cannot be cut off, every later commit is refused', async (t) => {
-  const dir = t.testdir()
-  const journal = new Journal(dir, 1)
-  await journal.open()
-  const fh = handleOf(journal)
-  const realWrite = fh.write.bind(fh)
-  fh.write = async (buf: unknown, off: unknown, len: unknown) => { await realWrite(buf, off, 10); throw new Error('EIO: i/o error') }
+  const { journal, fh, realWrite } = await journalWithFaults(t.testdir())
+  fh.write = async (buf, off) => { await realWrite(buf, off, 10); throw new Error('EIO: i/o error') }
   fh.truncate = async () => { throw new Error('EIO: i/o error') }
   journal.appendPut('db', 'c', doc(1, 100))
   await t.rejects(journal.commit(), /EIO/)

@@ -240,18 +240,28 @@ export function documentOf (parts: Buffer[]): Buffer {
 
 /** `_id` element bytes; strings (ingest's ids) and ObjectIds are written directly. */
 export function idElement (id: unknown): Buffer {
-  if (id instanceof ObjectId) {
-    const out = Buffer.allocUnsafe(1 + 4 + 12)
-    out[0] = 7; out[1] = 0x5f; out[2] = 0x69; out[3] = 0x64; out[4] = 0
-    out.set(id.id, 5)
-    return out
-  }
-  if (typeof id !== 'string') return encodeElement('_id', id)
-  const n = Buffer.byteLength(id, 'utf8')
-  const out = Buffer.allocUnsafe(1 + 4 + 4 + n + 1)
-  out[0] = 2; out[1] = 0x5f; out[2] = 0x69; out[3] = 0x64; out[4] = 0
-  out.writeInt32LE(n + 1, 5)
-  out.write(id, 9, 'utf8')
-  out[9 + n] = 0
+  if (!writesIdInPlace(id)) return encodeElement('_id', id)
+  const out = Buffer.allocUnsafe(idElementSize(id))
+  writeIdElement(out, 0, id)
   return out
+}
+
+/** Whether writeIdElement writes this id itself: the kinds writes make (an ObjectId, a string). */
+export function writesIdInPlace (id: unknown): id is ObjectId | string {
+  return id instanceof ObjectId || typeof id === 'string'
+}
+
+/** Size of the `_id` element of an ObjectId or string id. */
+export function idElementSize (id: ObjectId | string): number {
+  return id instanceof ObjectId ? 1 + 4 + 12 : 1 + 4 + 4 + Buffer.byteLength(id, 'utf8') + 1
+}
+
+/** Writes the `_id` element of an ObjectId or string id at `at` in `out` (idElementSize bytes of room). */
+export function writeIdElement (out: Buffer, at: number, id: ObjectId | string): void {
+  out[at] = id instanceof ObjectId ? 7 : 2
+  out[at + 1] = 0x5f; out[at + 2] = 0x69; out[at + 3] = 0x64; out[at + 4] = 0 // "_id"
+  if (id instanceof ObjectId) { out.set(id.id, at + 5); return }
+  const n = out.write(id, at + 9, 'utf8')
+  out.writeInt32LE(n + 1, at + 5)
+  out[at + 9 + n] = 0
 }

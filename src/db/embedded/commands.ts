@@ -2,7 +2,7 @@
 import { Aggregator, Query } from 'mingo'
 import { Long, ObjectId } from 'bson'
 import type { Collection } from './collection.js'
-import { documentOf, elementBytes, elementValueSize, encodeElement, firstKey, idElement, RAW, readFields, subDocument } from './bson-raw.js'
+import { documentOf, elementBytes, elementValueSize, encodeElement, firstKey, idElement, idElementSize, RAW, readFields, subDocument, writeIdElement, writesIdInPlace } from './bson-raw.js'
 import { RawDocument, SET_ON_INSERT, StatementSequence, U_KEYS } from './wire-protocol.js'
 import { CommandError, commandError } from './errors.js'
 import type { Engine } from './engine.js'
@@ -161,11 +161,12 @@ function repeatsStrings (x: Buffer, q: Doc, fields: string[], spans: Array<[numb
 
 /** `_id` element, then every element of `x` (which has no _id). */
 function withLeadingId (x: Buffer, len: number, id: unknown): Buffer {
-  const idElem = idElement(id)
-  const out = Buffer.allocUnsafe(len + idElem.length)
+  if (!writesIdInPlace(id)) return documentOf([idElement(id), x.subarray(4, len - 1)])
+  const n = idElementSize(id)
+  const out = Buffer.allocUnsafe(len + n)
   out.writeInt32LE(out.length, 0)
-  idElem.copy(out, 4)
-  x.copy(out, 4 + idElem.length, 4, len)
+  writeIdElement(out, 4, id)
+  x.copy(out, 4 + n, 4, len)
   return out
 }
 

@@ -189,10 +189,8 @@ export class Journal {
 
   private async flushLoop (): Promise<void> {
     // One write at a time: wait out the one in flight (again, if another flush started meanwhile).
-    if (this.flushing !== null) {
-      while (this.flushing !== null) await this.flushing.catch(() => {})
-      if (this.waiters.length === 0) return
-    }
+    while (this.flushing !== null) await this.flushing.catch(() => {})
+    if (this.waiters.length === 0) return
     const written = this.arena
     const length = this.used
     const waiters = this.waiters

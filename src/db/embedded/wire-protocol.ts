@@ -1,7 +1,7 @@
 // MongoDB wire protocol framing: OP_QUERY (legacy handshake) → OP_REPLY, and OP_MSG both ways.
 import { BSON, ObjectId } from 'bson'
 import type { Doc } from './values.js'
-import { cstringEnd, documentOf, elements, idElement, latin1Write, RAW, withoutElement } from './bson-raw.js'
+import { cstringEnd, documentOf, elements, idElement, idElementSize, latin1Write, RAW, withoutElement, writeIdElement, writesIdInPlace } from './bson-raw.js'
 import { RawBatch } from './cursors.js'
 import { commandError } from './errors.js'
 
@@ -277,7 +277,6 @@ function rawArray (docs: readonly string[]): Buffer {
   return out
 }
 
-/** A write reply's `upserted` array ({index, _id} per upsert) written by hand: a bulk upsert may list thousands. */
 /** `index` (int32) element head: type 0x10, "index", NUL. */
 const INDEX_HEAD = Buffer.from([0x10, 0x69, 0x6e, 0x64, 0x65, 0x78, 0])
 
@@ -293,36 +292,24 @@ function writeDecimal (out: Buffer, o: number, n: number): number {
  * documents answers with 10,000 entries. ObjectId and string ids (what upserts make) are written in place.
  */
 function upsertedArray (entries: ReadonlyArray<{ index: number; _id: unknown }>): Buffer {
-  const idLengths = new Array<number>(entries.length)
-  const encoded = new Map<number, Buffer>()
+  // Other id kinds are encoded once, here; the rest are sized now and written below.
+  const ids = entries.map((e) => writesIdInPlace(e._id) ? e._id : idElement(e._id))
+  const sizeOf = (id: ObjectId | string | Buffer): number => Buffer.isBuffer(id) ? id.length : idElementSize(id)
   let len = 5
-  for (let i = 0; i < entries.length; i++) {
-    const id = (entries[i] as { _id: unknown })._id
-    let n: number
-    if (id instanceof ObjectId) n = 17
-    else if (typeof id === 'string') n = 10 + Buffer.byteLength(id, 'utf8')
-    else { const b = idElement(id); encoded.set(i, b); n = b.length }
-    idLengths[i] = n
-    len += 2 + String(i).length + 4 + 11 + n + 1
-  }
+  for (let i = 0; i < ids.length; i++) len += 2 + String(i).length + 4 + 11 + sizeOf(ids[i] as ObjectId | string | Buffer) + 1
   const out = Buffer.allocUnsafe(len)
   out.writeInt32LE(len, 0)
   let o = 4
-  for (let i = 0; i < entries.length; i++) {
-    const { index, _id: id } = entries[i] as { index: number; _id: unknown }
-    const n = idLengths[i] as number
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as ObjectId | string | Buffer
+    const n = sizeOf(id)
     out[o++] = 3
     o = writeDecimal(out, o, i)
     out[o++] = 0
     out.writeInt32LE(4 + 11 + n + 1, o); o += 4
     INDEX_HEAD.copy(out, o); o += INDEX_HEAD.length
-    out.writeInt32LE(index, o); o += 4
-    if (id instanceof ObjectId || typeof id === 'string') {
-      out[o] = id instanceof ObjectId ? 7 : 2
-      out[o + 1] = 0x5f; out[o + 2] = 0x69; out[o + 3] = 0x64; out[o + 4] = 0 // "_id"
-      if (id instanceof ObjectId) out.set(id.id, o + 5)
-      else { out.writeInt32LE(n - 9, o + 5); out.write(id, o + 9, 'utf8'); out[o + n - 1] = 0 }
-    } else (encoded.get(i) as Buffer).copy(out, o)
+    out.writeInt32LE((entries[i] as { index: number }).index, o); o += 4
+    if (Buffer.isBuffer(id)) id.copy(out, o); else writeIdElement(out, o, id)
     o += n
     out[o++] = 0
   }
